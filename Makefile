@@ -1,0 +1,34 @@
+# Forewarn: `make up` runs the whole stack, `make test` runs the whole suite.
+# Installing is idempotent: a stamp keyed on the hash of pyproject.toml skips pip when nothing changed.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-16)
+
+.PHONY: install up demo test lint clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	# torch first and alone: it takes the CPU build on disk (any other torch requirement pulls CUDA).
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@rm -f $(VENV)/.installed-* && touch $@
+
+install: $(STAMP)
+
+up: install
+	$(VENV)/bin/forewarn up
+
+demo: install
+	$(VENV)/bin/forewarn demo
+
+test: install
+	$(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf .forewarn
