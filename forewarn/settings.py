@@ -15,6 +15,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
 
 class Settings(BaseSettings):
     """Every knob of the platform, with embedded-stack defaults."""
@@ -22,6 +24,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FOREWARN_", env_file=".env", extra="ignore")
 
     home: Path = Field(default=Path(".forewarn"), description="Folder holding all local state.")
+    datasets_dir: Path = Field(default=PROJECT_ROOT / "datasets",
+                               description="Bundled datasets and their manifest.")
     host: str = "127.0.0.1"
     prefect_port: int = Field(default=4200, ge=1, le=65535)
     mlflow_port: int = Field(default=5000, ge=1, le=65535)
@@ -41,7 +45,7 @@ class Settings(BaseSettings):
     dask_address: str | None = Field(default=None, description="Dask scheduler; None = local.")
     max_workers: int = Field(default=4, ge=1)
 
-    @field_validator("home")
+    @field_validator("home", "datasets_dir")
     @classmethod
     def _absolute_home(cls, home: Path) -> Path:
         return home.expanduser().resolve()

@@ -1,0 +1,51 @@
+"""The gate between a trained version and the `champion` alias.
+
+A candidate becomes champion when its held-out metric clears the family's absolute threshold and
+is no worse than the current champion's, on the same evaluation rows, beyond a tolerance. One that
+clears the threshold but not the comparison becomes `challenger`; one that fails the threshold is
+rejected. A rejected or challenger candidate never touches the champion.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+from forewarn.families import Gate
+
+Outcome = Literal["champion", "challenger", "rejected"]
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the gate decided for a candidate version, and why."""
+
+    outcome: Outcome
+    reason: str
+    metric: str
+    candidate: float
+    threshold: float
+    champion: float | None
+
+    def as_tags(self) -> dict[str, str]:
+        """The decision as `gate.*` tags for the run and the model version."""
+        return {f"gate.{key}": str(value) for key, value in asdict(self).items()}
+
+
+def decide(gate: Gate, candidate: dict[str, float], champion: dict[str, float] | None) -> Decision:
+    """Apply `gate` to the candidate's metrics and the champion's (None: there is none)."""
+    score = candidate.get(gate.metric, float("nan"))
+    best = None if champion is None else champion.get(gate.metric, float("nan"))
+    facts = {"metric": gate.metric, "candidate": score, "threshold": gate.threshold,
+             "champion": best}
+    if not math.isfinite(score) or score < gate.threshold:
+        reason = f"{gate.metric} {score:.4f} is below the threshold {gate.threshold:.4f}"
+        return Decision("rejected", reason, **facts)
+    if best is not None and math.isfinite(best) and score < best - gate.tolerance:
+        reason = (f"{gate.metric} {score:.4f} is worse than the champion's {best:.4f} "
+                  f"beyond the tolerance {gate.tolerance:.4f}")
+        return Decision("challenger", reason, **facts)
+    versus = "no champion yet" if best is None else f"champion has {best:.4f}"
+    reason = f"{gate.metric} {score:.4f} clears {gate.threshold:.4f} ({versus})"
+    return Decision("champion", reason, **facts)

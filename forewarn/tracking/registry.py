@@ -1,0 +1,125 @@
+"""All MLflow access: logging training runs, the registry and its aliases, loading models.
+
+This is the only module that talks to MlflowClient. It always goes through the tracking server
+(`settings.mlflow_tracking_uri`), the one access mode under which artifacts load everywhere.
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import mlflow
+from matplotlib.figure import Figure
+from mlflow.entities.model_registry import ModelVersion
+from mlflow.exceptions import MlflowException
+from mlflow.tracking import MlflowClient
+
+from forewarn.families import EventModel
+from forewarn.settings import Settings
+from forewarn.tracking.pyfunc import (
+    MODEL_ARTIFACT,
+    EventModelPyfunc,
+    pip_requirements,
+    signature,
+)
+
+CHAMPION, CHALLENGER = "champion", "challenger"
+ALIASES = (CHAMPION, CHALLENGER)
+
+
+@dataclass(frozen=True)
+class LoggedRun:
+    """A training run and the registered version it produced."""
+
+    run_id: str
+    model_name: str
+    version: str
+
+
+class Registry:
+    """Tracking runs and registered models on one MLflow server."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.uri = settings.mlflow_tracking_uri
+        self.client = MlflowClient(tracking_uri=self.uri, registry_uri=self.uri)
+
+    def log_training(self, model: EventModel, experiment: str, run_name: str,
+                     tags: dict[str, str], params: dict[str, object],
+                     metrics: dict[str, float], figures: dict[str, Figure]) -> LoggedRun:
+        """Log one training run with its model, and register the model as a new version."""
+        mlflow.set_tracking_uri(self.uri)
+        mlflow.set_experiment(experiment)
+        with mlflow.start_run(run_name=run_name, tags=tags) as run:
+            mlflow.log_params({k: str(v) for k, v in params.items()})
+            mlflow.log_metrics({k: v for k, v in metrics.items() if math.isfinite(v)})
+            for stem, figure in figures.items():
+                mlflow.log_figure(figure, f"plots/{stem}.png")
+            with tempfile.TemporaryDirectory() as folder:
+                saved = model.save(Path(folder) / MODEL_ARTIFACT)
+                info = mlflow.pyfunc.log_model(
+                    name="model", python_model=EventModelPyfunc(),
+                    artifacts={MODEL_ARTIFACT: str(saved)},
+                    pip_requirements=pip_requirements(),
+                    signature=signature(model.facts.feature_names),
+                    registered_model_name=model.facts.family,
+                )
+        version = str(info.registered_model_version)
+        self.client.set_model_version_tag(model.facts.family, version, "run_id", run.info.run_id)
+        return LoggedRun(run.info.run_id, model.facts.family, version)
+
+    def load(self, name: str, version: str) -> EventModel:
+        """Download a registered version (once; cached under the home folder) and load it."""
+        target = self.settings.home / "models" / name / version
+        if not (target / "ready").exists():
+            target.mkdir(parents=True, exist_ok=True)
+            mlflow.set_tracking_uri(self.uri)
+            mlflow.artifacts.download_artifacts(
+                artifact_uri=f"models:/{name}/{version}", dst_path=str(target))
+            (target / "ready").touch()
+        return EventModel.load(next(target.rglob(f"artifacts/{MODEL_ARTIFACT}")))
+
+    def alias_version(self, name: str, alias: str) -> ModelVersion | None:
+        """The version `alias` points at, or None."""
+        try:
+            return self.client.get_model_version_by_alias(name, alias)
+        except MlflowException:
+            return None
+
+    def set_alias(self, name: str, alias: str, version: str) -> None:
+        self.client.set_registered_model_alias(name, alias, version)
+
+    def delete_alias(self, name: str, alias: str) -> None:
+        if self.alias_version(name, alias) is not None:
+            self.client.delete_registered_model_alias(name, alias)
+
+    def version(self, name: str, version: str) -> ModelVersion:
+        return self.client.get_model_version(name, version)
+
+    def versions(self, name: str) -> list[ModelVersion]:
+        """Every version of `name`, newest first."""
+        found = self.client.search_model_versions(f"name = '{name}'")
+        return sorted(found, key=lambda v: int(v.version), reverse=True)
+
+    def latest_version(self, name: str) -> ModelVersion:
+        versions = self.versions(name)
+        if not versions:
+            raise LookupError(f"model {name!r} has no registered version")
+        return versions[0]
+
+    def model_names(self) -> list[str]:
+        return sorted(m.name for m in self.client.search_registered_models())
+
+    def tag_version(self, name: str, version: str, tags: dict[str, str]) -> None:
+        for key, value in tags.items():
+            self.client.set_model_version_tag(name, version, key, value)
+
+    def tag_run(self, run_id: str, tags: dict[str, str]) -> None:
+        for key, value in tags.items():
+            self.client.set_tag(run_id, key, value)
+
+    def run_metrics(self, run_id: str) -> dict[str, float]:
+        return dict(self.client.get_run(run_id).data.metrics)
