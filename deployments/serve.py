@@ -1,0 +1,34 @@
+"""Serve every Forewarn flow as a Prefect deployment from one process (started by `forewarn up`).
+
+Schedules: the whole pipeline retrains nightly at 02:00 UTC; every other deployment runs on
+demand (from the UI, `forewarn flow run NAME`, or the API).
+"""
+
+from __future__ import annotations
+
+import os
+
+from prefect import serve
+
+from flows.evaluate_model import evaluate_model
+from flows.ingest_dataset import ingest_dataset
+from flows.pipeline import pipeline
+from flows.train import train_bottleneck, train_failure, train_incident
+from forewarn.settings import PROJECT_ROOT
+
+NIGHTLY = "0 2 * * *"
+
+
+def main() -> None:
+    """Register the deployments and run their flow runs until stopped."""
+    os.chdir(PROJECT_ROOT)  # entrypoints are recorded relative to the project root
+    on_demand = [ingest_dataset, train_bottleneck, train_failure, train_incident, evaluate_model,
+                 pipeline]
+    deployments = [f.to_deployment(name=f.name) for f in on_demand]
+    deployments.append(pipeline.to_deployment(name="nightly", cron=NIGHTLY,
+                                              parameters={"family": "all"}))
+    serve(*deployments, limit=2, print_starting_message=True)
+
+
+if __name__ == "__main__":
+    main()
