@@ -16,7 +16,7 @@ import pandas as pd
 from forewarn.families.examples import Examples, TimeSplit, split_by_time
 from forewarn.families.metrics import best_f1_threshold, by_horizon
 from forewarn.families.model import EventModel
-from forewarn.families.training import fit_event_model
+from forewarn.families.training import DEFAULT_ROUNDS, fit_event_model
 
 
 @dataclass(frozen=True)
@@ -84,8 +84,10 @@ class Family(ABC):
 
     def train(self, frame: pd.DataFrame, params: dict[str, Any] | None = None) -> TrainingResult:
         """Fit on the older part of `frame` and evaluate on its held-out tail."""
+        booster_params = dict(params or {})
+        rounds = int(booster_params.pop("rounds", DEFAULT_ROUNDS))
         split = self.split(frame)
-        model = fit_event_model(self.name, split, self.window, params or {})
+        model = fit_event_model(self.name, split, self.window, booster_params, rounds)
         validation_scores = model.probability(split.validation.features)
         model.facts.threshold = self.choose_threshold(split.validation, validation_scores, frame)
         evaluation = self.evaluate(model, frame, split)

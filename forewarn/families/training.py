@@ -13,6 +13,7 @@ from forewarn.families.model import EventModel, ModelFacts
 
 HORIZON_FEATURE = "horizon_minutes"
 CALIBRATION_BINS = 10
+DEFAULT_ROUNDS = 400
 DEFAULT_PARAMS: dict[str, Any] = {
     "eta": 0.08,
     "max_depth": 6,
@@ -26,7 +27,7 @@ DEFAULT_PARAMS: dict[str, Any] = {
 
 
 def fit_event_model(family: str, split: TimeSplit, window: int, params: dict[str, Any],
-                    rounds: int = 400) -> EventModel:
+                    rounds: int = DEFAULT_ROUNDS) -> EventModel:
     """Fit on `split.train`; stop early, calibrate and pick the F1 threshold on validation."""
     event = _fit_event(split, params, rounds)
     validation_scores = event.inplace_predict(split.validation.features)
