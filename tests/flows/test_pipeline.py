@@ -1,0 +1,98 @@
+"""The whole lifecycle on small data, and both outcomes of the gate, against real servers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from flows.evaluate_model import evaluate_model
+from flows.pipeline import pipeline
+from flows.train import train_bottleneck
+from forewarn.families import Gate, get_family
+from forewarn.families.bottleneck import BottleneckFamily
+from forewarn.provenance import git_commit
+from forewarn.settings import Settings
+from forewarn.tracking import CHALLENGER, CHAMPION, Registry
+
+
+@pytest.fixture(scope="module")
+def first_run(stack: Settings) -> list[dict[str, Any]]:
+    return pipeline(family="all")
+
+
+def test_pipeline_crowns_a_champion_per_family_that_passes_its_gate(
+        stack: Settings, first_run: list[dict[str, Any]]) -> None:
+    registry = Registry(stack)
+    for summary in first_run:
+        family = summary["family"]
+        champion = registry.alias_version(family, CHAMPION)
+        gate = get_family(family).gate
+        assert summary["decision"]["outcome"] == CHAMPION, summary["decision"]
+        assert champion is not None and champion.version == summary["version"]
+        assert summary["metrics"][gate.metric] >= gate.threshold
+
+
+def test_telemetry_models_beat_their_threshold_baselines(
+        first_run: list[dict[str, Any]]) -> None:
+    for summary in first_run:
+        if summary["family"] in ("bottleneck", "failure"):
+            assert summary["metrics"]["pr_auc"] > summary["baseline"]["pr_auc"] + 0.1
+
+
+def test_training_runs_carry_data_code_and_family_tags(
+        stack: Settings, first_run: list[dict[str, Any]]) -> None:
+    registry = Registry(stack)
+    for summary in first_run:
+        run = registry.client.get_run(summary["run_id"])
+        tags = run.data.tags
+        assert tags["family"] == summary["family"]
+        assert tags["dataset.version"] == summary["dataset_version"]
+        assert len(tags["dataset.sha256"]) == 64
+        assert tags["git.commit"] == git_commit()
+        assert tags["gate.outcome"] == CHAMPION
+        assert {"roc_auc", "baseline_roc_auc", "pr_auc", "f1"} <= set(run.data.metrics)
+        artifacts = {a.path for a in registry.client.list_artifacts(run.info.run_id, "plots")}
+        assert "plots/pr_curve.png" in artifacts
+
+
+def test_registered_model_loads_natively_and_predicts(
+        stack: Settings, first_run: list[dict[str, Any]]) -> None:
+    summary = next(s for s in first_run if s["family"] == "bottleneck")
+    model = Registry(stack).load("bottleneck", summary["version"])
+
+    assert model.facts.family == "bottleneck"
+    assert model.facts.metrics["roc_auc"] == pytest.approx(summary["metrics"]["roc_auc"])
+
+
+def test_failed_gate_leaves_the_champion_untouched(
+        stack: Settings, first_run: list[dict[str, Any]],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    registry = Registry(stack)
+    before = registry.alias_version("bottleneck", CHAMPION).version
+    monkeypatch.setattr(BottleneckFamily, "gate", Gate(metric="roc_auc", threshold=0.999))
+
+    candidate = train_bottleneck(dataset="telemetry-sim")
+    decision = evaluate_model("bottleneck", version=candidate["version"])
+
+    assert decision["outcome"] == "rejected"
+    assert "below the threshold" in decision["reason"]
+    assert registry.alias_version("bottleneck", CHAMPION).version == before
+    tags = registry.version("bottleneck", candidate["version"]).tags
+    assert tags["gate.outcome"] == "rejected"
+
+
+def test_worse_candidate_becomes_challenger_not_champion(
+        stack: Settings, first_run: list[dict[str, Any]],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    registry = Registry(stack)
+    before = registry.alias_version("bottleneck", CHAMPION).version
+    monkeypatch.setattr(BottleneckFamily, "gate", Gate(metric="roc_auc", threshold=0.5))
+
+    weak = train_bottleneck(dataset="telemetry-sim", max_depth=1, rounds=1)
+    decision = evaluate_model("bottleneck", version=weak["version"])
+
+    assert decision["outcome"] == CHALLENGER, decision
+    assert decision["champion"] > decision["candidate"]
+    assert registry.alias_version("bottleneck", CHAMPION).version == before
+    assert registry.alias_version("bottleneck", CHALLENGER).version == weak["version"]
