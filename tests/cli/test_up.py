@@ -1,0 +1,111 @@
+"""`forewarn up` as a user runs it: a real process starting real servers on free ports."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+FOREWARN = [sys.executable, "-m", "forewarn.cli.main"]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def environment(tmp_path: Path) -> dict[str, str]:
+    return os.environ | {
+        "FOREWARN_HOME": str(tmp_path / "home"),
+        "FOREWARN_PREFECT_PORT": str(free_port()),
+        "FOREWARN_MLFLOW_PORT": str(free_port()),
+    }
+
+
+def wait_for_output(process: subprocess.Popen, log: Path, text: str, timeout: float) -> str:
+    """Poll the process's output file until it holds `text`; return the output."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        if text in log.read_text():
+            break
+        time.sleep(0.3)
+    output = log.read_text()
+    assert text in output, output
+    return output
+
+
+def children_of(pid: int) -> set[int]:
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.add(int(stat.parent.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Running and not a zombie (PID 1 here does not reap orphans)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.fixture
+def running_stack(environment: dict[str, str], tmp_path: Path) -> Iterator[subprocess.Popen]:
+    with (tmp_path / "up.log").open("w") as log:
+        process = subprocess.Popen([*FOREWARN, "up", "--no-bootstrap"], env=environment,
+                                   stdout=log, stderr=subprocess.STDOUT)
+    yield process
+    if process.poll() is None:
+        process.kill()
+        process.wait()
+
+
+def test_up_serves_both_uis_refuses_a_second_stack_and_stops_cleanly(
+        running_stack: subprocess.Popen, environment: dict[str, str], tmp_path: Path) -> None:
+    output = wait_for_output(running_stack, tmp_path / "up.log", "Forewarn is ready", 180)
+    prefect = f"http://127.0.0.1:{environment['FOREWARN_PREFECT_PORT']}"
+    mlflow = f"http://127.0.0.1:{environment['FOREWARN_MLFLOW_PORT']}"
+    assert prefect in output and mlflow in output
+    assert httpx.get(f"{prefect}/api/health").status_code == 200
+    assert httpx.get(f"{mlflow}/health").status_code == 200
+    deployments = httpx.post(f"{prefect}/api/deployments/filter", json={}).json()
+    assert {"pipeline", "nightly", "ingest-dataset"} <= {d["name"] for d in deployments}
+    children = children_of(running_stack.pid)
+    assert len(children) == 3
+
+    second = subprocess.run([*FOREWARN, "up"], env=environment, text=True,
+                            capture_output=True, timeout=60)
+    assert second.returncode == 0 and "already running" in second.stdout
+
+    running_stack.send_signal(signal.SIGTERM)
+    assert running_stack.wait(timeout=60) == 0
+    assert not [pid for pid in children if alive(pid)]
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{prefect}/api/health")
+
+
+def test_up_names_the_taken_port_and_its_setting(environment: dict[str, str]) -> None:
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", int(environment["FOREWARN_MLFLOW_PORT"])))
+        squatter.listen()
+        result = subprocess.run([*FOREWARN, "up"], env=environment, text=True,
+                                capture_output=True, timeout=60)
+    assert result.returncode == 2
+    assert environment["FOREWARN_MLFLOW_PORT"] in result.stdout
+    assert "FOREWARN_MLFLOW_PORT" in result.stdout
