@@ -54,10 +54,13 @@ class Manifest:
 
 
 def canonical(frame: pd.DataFrame, kind: DatasetKind) -> pd.DataFrame:
-    """Kind columns first, extras sorted; rows by (series, time); a fresh index."""
+    """Kind columns first, extras sorted; rows by (series, time, then every other column, so
+    rows sharing a timestamp have one order whatever the input's); a fresh index."""
     known = [c.name for c in kind.columns if c.name in frame.columns]
     extras = sorted(c for c in frame.columns if c not in known)
-    ordered = frame[known + extras].sort_values([kind.series_key, kind.time_column], kind="stable")
+    keys = [kind.series_key, kind.time_column]
+    columns = keys + [c for c in known + extras if c not in keys]
+    ordered = frame[known + extras].sort_values(columns, kind="stable")
     return ordered.reset_index(drop=True)
 
 
@@ -82,7 +85,7 @@ class Catalog:
 
         Identical content (same canonical hash) returns the existing version unchanged.
         """
-        if not NAME_PATTERN.match(name):
+        if not NAME_PATTERN.fullmatch(name):
             raise ValueError(f"dataset name {name!r} must match {NAME_PATTERN.pattern}")
         dataset_kind = get_kind(kind)
         data = canonical(frame, dataset_kind)

@@ -25,7 +25,8 @@ class SourceFile:
 def read_source(source: str, settings: Settings) -> list[SourceFile]:
     """Every data file under `source`, parsed. Raises ValueError if there is none."""
     if source.startswith("s3://"):
-        uris = [u for u in list_uri(source, settings) if u.endswith(SUFFIXES)] or [source]
+        listed = list_uri(source, settings)
+        uris = [source] if source in listed else [u for u in listed if u.endswith(SUFFIXES)]
         files = [SourceFile(u, parse(u, read_uri(u, settings))) for u in uris]
     else:
         path = Path(source).expanduser()
@@ -47,9 +48,12 @@ def parse(name: str, data: bytes) -> pd.DataFrame:
         if name.endswith(".parquet"):
             return pd.read_parquet(buffer)
         if name.endswith((".jsonl", ".jsonl.gz", ".ndjson")):
-            return pd.read_json(buffer, lines=True, compression=compression, dtype=False)
+            return pd.read_json(buffer, lines=True, compression=compression, dtype=False,
+                                precise_float=True)
         if name.endswith((".csv", ".csv.gz")):
-            return pd.read_csv(buffer, compression=compression)
+            # Only an empty field is missing: "NA" may well be a region or a system id.
+            return pd.read_csv(buffer, compression=compression, keep_default_na=False,
+                               na_values=[""])
     except (ValueError, OSError) as error:
         raise ValueError(f"{name}: cannot be parsed: {error}") from error
     raise ValueError(f"{name}: unsupported format; use one of {', '.join(SUFFIXES)}")

@@ -71,7 +71,8 @@ def _coerce(frame: pd.DataFrame, column: Column, source: str) -> pd.Series:
 
 def _convert(raw: pd.Series, column: Column) -> pd.Series:
     if column.type == "timestamp":
-        return pd.to_datetime(raw, utc=True, errors="coerce", format="mixed")
+        # One resolution whatever the reader produced, so equal content hashes equally.
+        return pd.to_datetime(raw, utc=True, errors="coerce", format="mixed").dt.as_unit("ns")
     if column.type == "str":
         return raw.where(raw.isna(), raw.astype(str))
     if column.type == "bool":

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from moto.server import ThreadedMotoServer
 
@@ -32,3 +33,21 @@ def s3_settings(tmp_path: Path, s3_server: str) -> Settings:
         s3_secret_key="testsecret",
         s3_bucket=f"test-{uuid.uuid4().hex[:12]}",
     )
+
+
+REAL_INCIDENTS = (Path(__file__).resolve().parents[2]
+                  / "datasets/real-incidents/real_incidents.csv.gz")
+# A few short real series: two NAB ones with incident windows (5-minute steps), one Microsoft
+# latency series (1-hour steps, 720 rows).
+REAL_SERIES = (
+    "nab/realAWSCloudwatch/ec2_cpu_utilization_24ae8d",
+    "nab/realKnownCause/rogue_agent_key_hold",
+    "ms/middle-tier-api-dependency-latency/outbound-01",
+)
+
+
+@pytest.fixture(scope="session")
+def real_incidents() -> pd.DataFrame:
+    """A few series of the bundled real-incidents file, raw as read from the CSV (copy to edit)."""
+    frame = pd.read_csv(REAL_INCIDENTS)
+    return frame[frame["series_id"].isin(REAL_SERIES)].reset_index(drop=True)
