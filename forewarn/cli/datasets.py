@@ -50,8 +50,8 @@ def show_dataset(
 @app.command("generate")
 def generate(
     out: Annotated[Path, typer.Option(help="Parquet file to write.")],
-    systems: Annotated[int, typer.Option(min=1)] = 8,
-    days: Annotated[int, typer.Option(min=1)] = 14,
+    systems: Annotated[int, typer.Option(min=1)] = 12,
+    days: Annotated[int, typer.Option(min=1)] = 21,
     seed: int = 7,
 ) -> None:
     """Simulate labelled fleet telemetry (deterministic for a seed) into a Parquet file."""
