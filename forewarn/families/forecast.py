@@ -1,0 +1,127 @@
+"""What a telemetry family answers for one observation: per horizon, the probability of the
+event with an interval, its likely type, and the inputs that drove it; plus the minutes until
+the event becomes more likely than not. Serving fills the API's responses from this.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from forewarn.families.examples import naive_utc
+from forewarn.families.model import EventModel
+from forewarn.families.telemetry import TelemetrySpec, feature_rows
+from forewarn.families.training import HORIZON_FEATURE
+
+GRID_STEP_MINUTES = 5
+
+
+@dataclass(frozen=True)
+class Observation:
+    """Recent metrics of one system: windows (oldest first) and current levels."""
+
+    windows: Mapping[str, Sequence[float]]
+    levels: Mapping[str, float]
+    timestamp: pd.Timestamp | None = None
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """The answer for one horizon."""
+
+    horizon: int
+    probability: float
+    interval: tuple[float, float]
+    likely_type: str | None
+    type_probabilities: dict[str, float]
+    drivers: dict[str, float]  # share of the explanation per input, largest first
+
+
+@dataclass(frozen=True)
+class Outlook:
+    """Forecasts for the requested horizons and the median time to the event."""
+
+    forecasts: list[Forecast]
+    minutes_to_event: float | None  # None: not more likely than not within the trained range
+
+
+def forecast(spec: TelemetrySpec, model: EventModel, observation: Observation,
+             horizons: Sequence[int], confidence: float = 0.95) -> Outlook:
+    """Score `observation` at `horizons` and on a grid of horizons for the time to the event."""
+    _check(spec, model, observation, horizons)
+    longest = max(model.facts.horizons)
+    grid = np.arange(GRID_STEP_MINUTES, longest + 1, GRID_STEP_MINUTES)
+    all_horizons = np.concatenate([np.asarray(horizons, dtype=np.float64), grid])
+    rows = _rows(spec, observation, all_horizons)
+    probabilities = model.probability(rows)
+    asked = len(horizons)
+    crossed = np.flatnonzero(probabilities[asked:] >= 0.5)
+    minutes = float(grid[crossed[0]]) if crossed.size else None
+    intervals = model.interval(probabilities[:asked], confidence)
+    types = model.type_probabilities(rows[:asked])
+    drivers = _drivers(model, model.contributions(rows[:asked]))
+    forecasts = [
+        Forecast(int(h), float(probabilities[i]), (float(intervals[i, 0]), float(intervals[i, 1])),
+                 *_likely_type(model, types, i), drivers[i])
+        for i, h in enumerate(horizons)
+    ]
+    return Outlook(forecasts, minutes)
+
+
+def _check(spec: TelemetrySpec, model: EventModel, observation: Observation,
+           horizons: Sequence[int]) -> None:
+    for metric in spec.window_metrics:
+        values = np.asarray(observation.windows.get(metric, ()), dtype=np.float64)
+        if values.size == 0 or not np.isfinite(values).all():
+            raise ValueError(f"{metric}: a window of finite values is required")
+    for metric in spec.level_metrics:
+        if not np.isfinite(observation.levels.get(metric, np.nan)):
+            raise ValueError(f"{metric}: a finite current value is required")
+    longest = max(model.facts.horizons)
+    for horizon in horizons:
+        if not 1 <= horizon <= longest:
+            raise ValueError(f"horizon {horizon}: must be between 1 and {longest} minutes")
+
+
+def _rows(spec: TelemetrySpec, observation: Observation, horizons: np.ndarray) -> np.ndarray:
+    count = len(horizons)
+    windows = {m: np.tile(np.asarray(observation.windows[m], dtype=np.float64), (count, 1))
+               for m in spec.window_metrics}
+    levels = {m: np.full(count, float(observation.levels[m])) for m in spec.level_metrics}
+    stamp = observation.timestamp or pd.Timestamp.now(tz="UTC")
+    timestamps = np.repeat(naive_utc(pd.DatetimeIndex([stamp])), count)
+    return feature_rows(spec, windows, levels, timestamps, horizons)
+
+
+def _likely_type(model: EventModel, types: np.ndarray, row: int
+                 ) -> tuple[str | None, dict[str, float]]:
+    if types.shape[1] == 0:
+        return None, {}
+    shares = {name: float(p) for name, p in zip(model.facts.type_classes, types[row], strict=True)}
+    return max(shares, key=shares.__getitem__), shares
+
+
+def _drivers(model: EventModel, contributions: np.ndarray) -> list[dict[str, float]]:
+    """Per row: each input's share of the absolute contributions (its features summed)."""
+    sources = [_source(name) for name in model.facts.feature_names]
+    names = sorted({s for s in sources if s is not None})
+    result = []
+    for row in contributions:
+        totals = {n: abs(float(sum(c for s, c in zip(sources, row, strict=True) if s == n)))
+                  for n in names}
+        whole = sum(totals.values()) or 1.0
+        result.append(dict(sorted(((n, v / whole) for n, v in totals.items()),
+                                  key=lambda item: -item[1])))
+    return result
+
+
+def _source(feature: str) -> str | None:
+    """The request input a feature comes from (None for the horizon itself)."""
+    if feature == HORIZON_FEATURE:
+        return None
+    if feature.startswith(("time_of_day", "day_of_week", "is_weekend")):
+        return "time_of_week"
+    return feature.split("__", 1)[0]

@@ -1,0 +1,93 @@
+"""What a family answers for one observation, on a model trained on small simulated data."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from forewarn.families import TrainingResult, get_family
+from forewarn.families.forecast import Observation, forecast
+from forewarn.families.telemetry import TelemetryFamily
+from forewarn.simulator import simulate
+
+BOTTLENECK: TelemetryFamily = get_family("bottleneck")  # type: ignore[assignment]
+
+
+@pytest.fixture(scope="module")
+def telemetry() -> pd.DataFrame:
+    return simulate(systems=6, days=10, seed=3)
+
+
+@pytest.fixture(scope="module")
+def trained(telemetry: pd.DataFrame) -> TrainingResult:
+    return BOTTLENECK.train(telemetry)
+
+
+def observation_before(frame: pd.DataFrame, resource: str, minutes: tuple[int, int]
+                       ) -> tuple[Observation, float]:
+    """The 15-minute window ending a few minutes before a `resource` bottleneck starts."""
+    ahead = frame[(frame.next_bottleneck_resource == resource) & ~frame.in_bottleneck
+                  & frame.minutes_to_bottleneck.between(*minutes)]
+    end = ahead.index[0]
+    window = frame.loc[end - 14:end]
+    spec = BOTTLENECK.spec
+    return Observation(
+        windows={m: window[m].tolist() for m in spec.window_metrics},
+        levels={m: float(frame.loc[end, m]) for m in spec.level_metrics},
+        timestamp=frame.loc[end, "timestamp"],
+    ), float(frame.loc[end, "minutes_to_bottleneck"])
+
+
+def test_a_building_memory_leak_is_foreseen_with_its_resource_and_timing(
+        telemetry: pd.DataFrame, trained: TrainingResult) -> None:
+    observation, truth = observation_before(telemetry, "memory", (18, 25))
+
+    outlook = forecast(BOTTLENECK.spec, trained.model, observation, [15, 60, 240])
+
+    probabilities = [f.probability for f in outlook.forecasts]
+    assert probabilities == sorted(probabilities)  # monotone in the horizon
+    assert probabilities[1] > 0.5
+    assert {f.likely_type for f in outlook.forecasts} == {"memory"}
+    assert outlook.minutes_to_event is not None and abs(outlook.minutes_to_event - truth) <= 30
+    top_driver = next(iter(outlook.forecasts[1].drivers))
+    assert top_driver == "memory_usage"
+
+
+def test_intervals_drivers_and_types_are_well_formed(
+        telemetry: pd.DataFrame, trained: TrainingResult) -> None:
+    observation, _ = observation_before(telemetry, "cpu", (5, 60))
+
+    for item in forecast(BOTTLENECK.spec, trained.model, observation, [30], 0.9).forecasts:
+        low, high = item.interval
+        assert 0 <= low <= item.probability <= high <= 1
+        assert math.isclose(sum(item.drivers.values()), 1.0, rel_tol=1e-6)
+        assert all(type(v) is float for v in item.drivers.values())
+        assert math.isclose(sum(item.type_probabilities.values()), 1.0, rel_tol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda o: o.windows.pop("memory_usage"), "memory_usage: a window"),
+        (lambda o: o.windows.__setitem__("cpu_utilization", [50.0, float("nan")]),
+         "cpu_utilization: a window of finite values"),
+        (lambda o: o.levels.pop("agent_queue_depth"), "agent_queue_depth: a finite current"),
+    ],
+)
+def test_incomplete_observations_are_refused_by_name(
+        telemetry: pd.DataFrame, trained: TrainingResult, change, message: str) -> None:
+    observation, _ = observation_before(telemetry, "memory", (18, 25))
+    observation = Observation(dict(observation.windows), dict(observation.levels))
+    change(observation)
+    with pytest.raises(ValueError, match=message):
+        forecast(BOTTLENECK.spec, trained.model, observation, [30])
+
+
+@pytest.mark.parametrize("horizon", [0, 241])
+def test_horizons_outside_the_trained_range_are_refused(
+        telemetry: pd.DataFrame, trained: TrainingResult, horizon: int) -> None:
+    observation, _ = observation_before(telemetry, "memory", (18, 25))
+    with pytest.raises(ValueError, match="between 1 and 240"):
+        forecast(BOTTLENECK.spec, trained.model, observation, [horizon])
