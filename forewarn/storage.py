@@ -106,6 +106,10 @@ class ObjectStore(abc.ABC):
     def uri(self, key: str) -> str:
         """Where the object lives, as a URI (`file://...` or `s3://bucket/key`)."""
 
+    @abc.abstractmethod
+    def prepare(self) -> None:
+        """Create the root folder or bucket, so that other writers (MLflow) can use it too."""
+
     def put_parquet(self, key: str, df: pd.DataFrame) -> None:
         buffer = io.BytesIO()
         df.to_parquet(buffer)
@@ -187,6 +191,9 @@ class LocalObjectStore(ObjectStore):
     def delete(self, key: str) -> None:
         with contextlib.suppress(IsADirectoryError, NotADirectoryError):  # no object there
             self._path(key).unlink(missing_ok=True)
+
+    def prepare(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
 
     def check(self) -> None:
         """Probe by creating (and removing) a temp file under the root."""
@@ -282,6 +289,9 @@ class S3ObjectStore(ObjectStore):
     def delete(self, key: str) -> None:
         with self._errors(_check_key(key), on_missing="ignore"):
             self.client.remove_object(self.bucket, key)
+
+    def prepare(self) -> None:
+        self._ensure_bucket()
 
     def check(self) -> None:
         with self._errors():

@@ -21,6 +21,7 @@ from forewarn.stack import (
     run_until_signal,
     server_components,
 )
+from forewarn.storage import StorageError, open_store
 from forewarn.tracking import CHAMPION, Registry
 
 BOOTSTRAP_DEPLOYMENT = "pipeline/pipeline"
@@ -28,6 +29,12 @@ BOOTSTRAP_DEPLOYMENT = "pipeline/pipeline"
 
 def _interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
+
+
+def _start(supervisor: Supervisor, settings: Settings) -> None:
+    """Prepare the object store (MLflow writes artifacts into it), then start the children."""
+    open_store(settings).prepare()
+    supervisor.start()
 
 
 def _print_urls(urls: dict[str, str]) -> None:
@@ -49,12 +56,12 @@ def up(
     signal.signal(signal.SIGTERM, _interrupt)  # stop children cleanly during start-up too
     try:
         with console.status("starting Prefect server, MLflow server and flow runner..."):
-            supervisor.start()
+            _start(supervisor, settings)
             use_stack(settings)
             _wait_for_deployment(BOOTSTRAP_DEPLOYMENT)
         if bootstrap and _missing_champions(settings):
             _bootstrap(settings)
-    except (PortInUseError, StackError, TimeoutError) as error:
+    except (PortInUseError, StackError, StorageError, TimeoutError) as error:
         supervisor.stop()
         fail(str(error), 2)
     except KeyboardInterrupt:
@@ -119,7 +126,7 @@ def demo(
     try:
         if supervisor is not None:
             with console.status("starting Prefect and MLflow servers..."):
-                supervisor.start()
+                _start(supervisor, settings)
         use_stack(settings)
         from prefect.logging.handlers import APILogHandler
 
@@ -127,7 +134,7 @@ def demo(
 
         summaries = pipeline(family=family)
         APILogHandler().flush()  # send the last run logs before the servers stop
-    except (PortInUseError, StackError) as error:
+    except (PortInUseError, StackError, StorageError) as error:
         fail(str(error), 2)
     finally:
         if supervisor is not None:

@@ -14,7 +14,14 @@ from pathlib import Path
 import httpx
 import pytest
 
+from forewarn.simulator import simulate
+
 FOREWARN = [sys.executable, "-m", "forewarn.cli.main"]
+
+
+def forewarn(environment: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([*FOREWARN, *args], env=environment, text=True, capture_output=True,
+                          timeout=240)
 
 
 def free_port() -> int:
@@ -92,6 +99,13 @@ def test_up_serves_both_uis_refuses_a_second_stack_and_stops_cleanly(
     second = subprocess.run([*FOREWARN, "up"], env=environment, text=True,
                             capture_output=True, timeout=60)
     assert second.returncode == 0 and "already running" in second.stdout
+
+    source = tmp_path / "tiny.csv"
+    simulate(systems=1, days=1, seed=1).to_csv(source, index=False)
+    ran = forewarn(environment, "flow", "run", "ingest-dataset", "-p", f"source={source}",
+                   "-p", "name=tiny-telemetry")
+    assert ran.returncode == 0 and "Completed" in ran.stdout, ran.stdout + ran.stderr
+    assert "tiny-telemetry" in forewarn(environment, "datasets", "ls").stdout
 
     running_stack.send_signal(signal.SIGTERM)
     assert running_stack.wait(timeout=60) == 0

@@ -337,3 +337,17 @@ def test_open_store_is_local_without_an_endpoint(tmp_path: Path) -> None:
     assert isinstance(store, LocalObjectStore) and store.root == settings.store_dir
     with pytest.raises(ValueError, match="FOREWARN_S3_ENDPOINT"):
         read_uri("s3://bucket/key", settings)
+
+
+def test_prepare_creates_the_bucket_before_any_write(s3_settings: Settings) -> None:
+    store = open_store(s3_settings)
+    assert isinstance(store, S3ObjectStore)
+    store.prepare()
+    store.prepare()  # idempotent
+    assert store.client.bucket_exists(store.bucket) and store.list() == []
+
+
+def test_prepare_creates_the_local_root(tmp_path: Path) -> None:
+    store = LocalObjectStore(tmp_path / "new" / "root")
+    store.prepare()
+    assert store.root.is_dir() and store.list() == []
