@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -13,8 +14,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from support import free_port
 
 from forewarn.simulator import simulate
+from forewarn.stack.process import group_members, pid_alive
 
 FOREWARN = [sys.executable, "-m", "forewarn.cli.main"]
 
@@ -22,12 +25,6 @@ FOREWARN = [sys.executable, "-m", "forewarn.cli.main"]
 def forewarn(environment: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([*FOREWARN, *args], env=environment, text=True, capture_output=True,
                           timeout=240)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture
@@ -51,27 +48,6 @@ def wait_for_output(process: subprocess.Popen, log: Path, text: str, timeout: fl
     return output
 
 
-def children_of(pid: int) -> set[int]:
-    found = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid and fields[0] != "Z":
-            found.add(int(stat.parent.name))
-    return found
-
-
-def alive(pid: int) -> bool:
-    """Running and not a zombie (PID 1 here does not reap orphans)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
 @pytest.fixture
 def running_stack(environment: dict[str, str], tmp_path: Path) -> Iterator[subprocess.Popen]:
     with (tmp_path / "up.log").open("w") as log:
@@ -93,8 +69,9 @@ def test_up_serves_both_uis_refuses_a_second_stack_and_stops_cleanly(
     assert httpx.get(f"{mlflow}/health").status_code == 200
     deployments = httpx.post(f"{prefect}/api/deployments/filter", json={}).json()
     assert {"pipeline", "nightly", "ingest-dataset"} <= {d["name"] for d in deployments}
-    children = children_of(running_stack.pid)
-    assert len(children) == 3
+    state = json.loads((Path(environment["FOREWARN_HOME"]) / "stack.json").read_text())
+    children = {pid for c in state["components"] for pid in group_members(c["pid"])}
+    assert len(state["components"]) == 3 and len(children) >= 3
 
     second = subprocess.run([*FOREWARN, "up"], env=environment, text=True,
                             capture_output=True, timeout=60)
@@ -109,7 +86,7 @@ def test_up_serves_both_uis_refuses_a_second_stack_and_stops_cleanly(
 
     running_stack.send_signal(signal.SIGTERM)
     assert running_stack.wait(timeout=60) == 0
-    assert not [pid for pid in children if alive(pid)]
+    assert not [pid for pid in children if pid_alive(pid)]
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"{prefect}/api/health")
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from support import free_port
 
 from forewarn.settings import Settings
 from forewarn.stack import (
@@ -52,12 +53,6 @@ signal.signal(signal.SIGTERM, bye)
 print(name, "listening on", port, flush=True)
 http.server.HTTPServer(("127.0.0.1", port), Ok).serve_forever()
 """
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def port_free(port: int) -> bool:

@@ -3,11 +3,11 @@ in production), and a registered model loads back through the server."""
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support import free_port
 
 from forewarn.families import get_family
 from forewarn.settings import Settings
@@ -16,12 +16,6 @@ from forewarn.stack import Supervisor
 from forewarn.stack.components import mlflow_component
 from forewarn.storage import open_store
 from forewarn.tracking import Registry
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture

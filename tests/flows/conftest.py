@@ -6,23 +6,17 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from prefect.testing.utilities import prefect_test_harness
+from support import free_port
 
 from forewarn.settings import PROJECT_ROOT, Settings, get_settings
 from forewarn.simulator import simulate
 from forewarn.stack import Supervisor
 from forewarn.stack.components import mlflow_component
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def write_small_bundle(folder: Path) -> Path:
