@@ -41,6 +41,23 @@ class Settings(BaseSettings):
     prefect_database_url: str | None = None
     mlflow_database_url: str | None = None
 
+    jwt_secret: SecretStr | None = Field(default=None, description="HS256 signing secret.")
+    jwt_public_key: str | None = Field(default=None, description="RS256 public key (PEM).")
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+    rate_limits: dict[str, int] = Field(
+        default={"basic": 100, "premium": 1000, "enterprise": 10000},
+        description="Requests per minute by tier.")
+    redis_url: str | None = Field(default=None, description="Shared rate limits across replicas.")
+    public_health: bool = True
+    public_metrics: bool = True
+    model_poll_seconds: float = Field(default=10.0, gt=0)
+    batch_max_items: int = Field(default=1000, ge=1)
+    upload_max_bytes: int = Field(default=100 * 1024 * 1024, ge=1)
+    capture_batch_rows: int = Field(default=1000, ge=1)
+    capture_flush_seconds: float = Field(default=5.0, gt=0)
+    capture_buffer_rows: int = Field(default=100_000, ge=1)
+
     task_runner: Literal["threads", "dask"] = "threads"
     dask_address: str | None = Field(default=None, description="Dask scheduler; None = local.")
     max_workers: int = Field(default=4, ge=1)
@@ -62,6 +79,15 @@ class Settings(BaseSettings):
     def store_dir(self) -> Path:
         """Root of the local object store (unused when S3 is configured)."""
         return self.home / "store"
+
+    @property
+    def api_keys_path(self) -> Path:
+        """API keys, hashed (never the keys themselves)."""
+        return self.home / "api-keys.json"
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{self.host}:{self.api_port}"
 
     @property
     def prefect_home(self) -> Path:
