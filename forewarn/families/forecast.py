@@ -21,7 +21,8 @@ GRID_STEP_MINUTES = 5
 
 @dataclass(frozen=True)
 class Observation:
-    """Recent metrics of one system: windows (oldest first) and current levels."""
+    """Recent metrics of one system: windows (oldest first) and current levels. Inputs named in
+    `spec.optional` may be left out: their features take the training medians."""
 
     windows: Mapping[str, Sequence[float]]
     levels: Mapping[str, float]
@@ -46,16 +47,17 @@ class Outlook:
 
     forecasts: list[Forecast]
     minutes_to_event: float | None  # None: not more likely than not within the trained range
+    imputed: list[str]  # inputs that were missing and stood in for by training medians
 
 
 def forecast(spec: TelemetrySpec, model: EventModel, observation: Observation,
              horizons: Sequence[int], confidence: float = 0.95) -> Outlook:
     """Score `observation` at `horizons` and on a grid of horizons for the time to the event."""
-    _check(spec, model, observation, horizons)
+    missing = _check(spec, model, observation, horizons)
     longest = max(model.facts.horizons)
     grid = np.arange(GRID_STEP_MINUTES, longest + 1, GRID_STEP_MINUTES)
     all_horizons = np.concatenate([np.asarray(horizons, dtype=np.float64), grid])
-    rows = _rows(spec, observation, all_horizons)
+    rows = _impute(model, _rows(spec, observation, all_horizons, missing), missing)
     probabilities = model.probability(rows)
     asked = len(horizons)
     crossed = np.flatnonzero(probabilities[asked:] >= 0.5)
@@ -68,32 +70,50 @@ def forecast(spec: TelemetrySpec, model: EventModel, observation: Observation,
                  *_likely_type(model, types, i), drivers[i])
         for i, h in enumerate(horizons)
     ]
-    return Outlook(forecasts, minutes)
+    return Outlook(forecasts, minutes, missing)
 
 
 def _check(spec: TelemetrySpec, model: EventModel, observation: Observation,
-           horizons: Sequence[int]) -> None:
+           horizons: Sequence[int]) -> list[str]:
+    """Refuse bad inputs by name; return the optional inputs that are missing."""
+    missing = []
     for metric in spec.window_metrics:
-        values = np.asarray(observation.windows.get(metric, ()), dtype=np.float64)
-        if values.size == 0 or not np.isfinite(values).all():
+        values = observation.windows.get(metric)
+        if values is None and metric in spec.optional and model.facts.feature_medians:
+            missing.append(metric)
+        elif values is None or len(values) == 0 or not np.isfinite(values).all():
             raise ValueError(f"{metric}: a window of finite values is required")
     for metric in spec.level_metrics:
-        if not np.isfinite(observation.levels.get(metric, np.nan)):
+        value = observation.levels.get(metric)
+        if value is None and metric in spec.optional and model.facts.feature_medians:
+            missing.append(metric)
+        elif value is None or not np.isfinite(value):
             raise ValueError(f"{metric}: a finite current value is required")
     longest = max(model.facts.horizons)
     for horizon in horizons:
         if not 1 <= horizon <= longest:
             raise ValueError(f"horizon {horizon}: must be between 1 and {longest} minutes")
+    return missing
 
 
-def _rows(spec: TelemetrySpec, observation: Observation, horizons: np.ndarray) -> np.ndarray:
+def _rows(spec: TelemetrySpec, observation: Observation, horizons: np.ndarray,
+          missing: list[str]) -> np.ndarray:
     count = len(horizons)
-    windows = {m: np.tile(np.asarray(observation.windows[m], dtype=np.float64), (count, 1))
-               for m in spec.window_metrics}
-    levels = {m: np.full(count, float(observation.levels[m])) for m in spec.level_metrics}
+    windows = {m: np.tile(np.asarray(observation.windows.get(m, [0.0]), dtype=np.float64),
+                          (count, 1)) for m in spec.window_metrics}
+    levels = {m: np.full(count, float(observation.levels.get(m, 0.0)))
+              for m in spec.level_metrics}
     stamp = observation.timestamp or pd.Timestamp.now(tz="UTC")
     timestamps = np.repeat(naive_utc(pd.DatetimeIndex([stamp])), count)
     return feature_rows(spec, windows, levels, timestamps, horizons)
+
+
+def _impute(model: EventModel, rows: np.ndarray, missing: list[str]) -> np.ndarray:
+    """Features of missing inputs replaced by their training medians."""
+    for column, name in enumerate(model.facts.feature_names):
+        if _source(name) in missing:
+            rows[:, column] = model.facts.feature_medians[column]
+    return rows
 
 
 def _likely_type(model: EventModel, types: np.ndarray, row: int

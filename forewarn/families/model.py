@@ -30,6 +30,7 @@ class ModelFacts:
     calibration_counts: list[int]
     type_classes: list[str] = field(default_factory=list)
     metrics: dict[str, float] = field(default_factory=dict)
+    feature_medians: list[float] = field(default_factory=list)  # stand-ins for missing inputs
 
 
 class EventModel:

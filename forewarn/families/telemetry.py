@@ -31,6 +31,7 @@ class TelemetrySpec:
     calendar: bool
     horizons: tuple[int, ...]
     risk_direction: Mapping[str, int]  # baseline: +1 when high values are risky, -1 when low
+    optional: frozenset[str] = frozenset()  # inputs a request may omit (imputed by medians)
 
     @property
     def feature_names(self) -> tuple[str, ...]:

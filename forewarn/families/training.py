@@ -42,6 +42,7 @@ def fit_event_model(family: str, split: TimeSplit, window: int, params: dict[str
         calibration_edges=edges,
         calibration_counts=counts,
         type_classes=classes,
+        feature_medians=np.median(split.train.features, axis=0).tolist(),
     )
     return EventModel(facts, event, types)
 

@@ -1,11 +1,13 @@
 """The embedded stack: the Prefect and MLflow servers as supervised child processes."""
 
 from forewarn.stack.components import (
+    API_SERVER,
     FLOW_RUNNER,
     MLFLOW_SERVER,
     PREFECT_SERVER,
     Component,
     PortInUseError,
+    api_component,
     check_ports,
     client_environment,
     flow_runner_component,
@@ -20,6 +22,7 @@ from forewarn.stack.supervisor import (
 )
 
 __all__ = [
+    "API_SERVER",
     "FLOW_RUNNER",
     "MLFLOW_SERVER",
     "PREFECT_SERVER",
@@ -27,6 +30,7 @@ __all__ = [
     "PortInUseError",
     "StackError",
     "Supervisor",
+    "api_component",
     "check_ports",
     "client_environment",
     "find_running_stack",

@@ -198,3 +198,24 @@ def flow_runner_component(settings: Settings) -> Component:
         env={**os.environ, **client_environment(settings)},
         log_path=settings.logs_dir / "flow-runner.log",
     )
+
+
+API_SERVER = "API"
+
+
+def api_component(settings: Settings) -> Component:
+    """The prediction API under uvicorn (uvloop + httptools, no access log: both cost CPU per
+    request). One OpenMP thread per predictor: XGBoost threads spinning on 2 cores cost more
+    than they give for single-row predictions."""
+    return Component(
+        name=API_SERVER,
+        argv=[*PYTHON_M, "uvicorn", "--factory", "serving.main:create_app",
+              "--host", settings.host, "--port", str(settings.api_port),
+              "--loop", "uvloop", "--http", "httptools", "--no-access-log"],
+        env={**os.environ, **client_environment(settings), "OMP_NUM_THREADS": "1"},
+        log_path=settings.logs_dir / "api.log",
+        health_url=f"{settings.api_url}/v1/status",
+        host=settings.host,
+        port=settings.api_port,
+        port_setting="FOREWARN_API_PORT",
+    )

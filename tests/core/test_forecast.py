@@ -73,7 +73,8 @@ def test_intervals_drivers_and_types_are_well_formed(
         (lambda o: o.windows.pop("memory_usage"), "memory_usage: a window"),
         (lambda o: o.windows.__setitem__("cpu_utilization", [50.0, float("nan")]),
          "cpu_utilization: a window of finite values"),
-        (lambda o: o.levels.pop("agent_queue_depth"), "agent_queue_depth: a finite current"),
+        (lambda o: o.levels.__setitem__("agent_queue_depth", float("inf")),
+         "agent_queue_depth: a finite current"),
     ],
 )
 def test_incomplete_observations_are_refused_by_name(
@@ -91,3 +92,16 @@ def test_horizons_outside_the_trained_range_are_refused(
     observation, _ = observation_before(telemetry, "memory", (18, 25))
     with pytest.raises(ValueError, match="between 1 and 240"):
         forecast(BOTTLENECK.spec, trained.model, observation, [horizon])
+
+
+def test_optional_inputs_left_out_are_imputed_and_reported(
+        telemetry: pd.DataFrame, trained: TrainingResult) -> None:
+    full, _ = observation_before(telemetry, "memory", (18, 25))
+    partial = Observation({m: full.windows[m] for m in ("cpu_utilization", "memory_usage",
+                                                        "disk_io")}, {}, full.timestamp)
+
+    outlook = forecast(BOTTLENECK.spec, trained.model, partial, [30])
+
+    assert outlook.imputed == ["network_io", "agent_queue_depth", "active_tasks"]
+    assert 0 <= outlook.forecasts[0].probability <= 1
+    assert outlook.forecasts[0].likely_type == "memory"

@@ -1,0 +1,91 @@
+"""The asyncio SDK client: the same methods as `Client`, awaited."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
+
+import httpx
+
+from forewarn.client import calls
+from forewarn.client.calls import Call
+from forewarn.client.errors import ForewarnError
+from forewarn.client.sync import DEFAULT_URL
+from forewarn.client.transport import auth_headers, connection_error, outcome, retry_delay
+from forewarn.schemas.models import ModelPublic, ModelsPublic, ModelVersionPublic
+from forewarn.schemas.predictions import BottleneckResponse, FailureResponse
+
+T = TypeVar("T")
+
+
+class AsyncClient:
+    """Forewarn's HTTP API for asyncio applications."""
+
+    def __init__(self, base_url: str = DEFAULT_URL, api_key: str | None = None,
+                 token: str | None = None, timeout: float = 10.0, max_retries: int = 3,
+                 backoff: float = 0.5) -> None:
+        self.max_retries, self.backoff = max_retries, backoff
+        self._http = httpx.AsyncClient(base_url=base_url.rstrip("/"), timeout=timeout,
+                                       headers=auth_headers(api_key, token))
+
+    async def _run(self, call: Call[T]) -> T:
+        for attempt in range(self.max_retries + 1):
+            try:
+                response = await self._http.request(call.method, call.path, json=call.json,
+                                                    params=dict(call.params))
+                return outcome(call, response)
+            except httpx.TransportError as error:
+                failure: ForewarnError = connection_error(error)
+            except ForewarnError as error:
+                failure = error
+            delay = retry_delay(failure, attempt, self.backoff)
+            if delay is None or attempt == self.max_retries:
+                raise failure
+            await asyncio.sleep(delay)
+        raise AssertionError("unreachable")
+
+    async def predict_bottleneck(self, system_id: str, features: Mapping[str, Any],
+                                 horizon_minutes: int = 30, confidence_level: float = 0.95,
+                                 context: Mapping[str, Any] | None = None
+                                 ) -> BottleneckResponse:
+        """POST /predict/bottleneck."""
+        return await self._run(calls.predict_bottleneck(system_id, features, horizon_minutes,
+                                                        confidence_level, context))
+
+    async def predict_failure(self, system_id: str, monitoring_data: Mapping[str, Any],
+                              time_horizons: Sequence[int] = (15, 60, 240, 1440),
+                              severity_threshold: float = 0.7) -> FailureResponse:
+        """POST /predict/failure-prevention."""
+        return await self._run(calls.predict_failure(system_id, monitoring_data, time_horizons,
+                                                     severity_threshold))
+
+    async def list_models(self, name_contains: str | None = None, page: int = 1,
+                          page_size: int = 20) -> ModelsPublic:
+        """GET /models."""
+        return await self._run(calls.list_models(name_contains, page, page_size))
+
+    async def get_model(self, name: str) -> ModelPublic:
+        """GET /models/{name}."""
+        return await self._run(calls.get_model(name))
+
+    async def model_versions(self, name: str) -> list[ModelVersionPublic]:
+        """GET /models/{name}/versions."""
+        return await self._run(calls.model_versions(name))
+
+    async def stage_model(self, name: str, version: str | int, alias: str) -> ModelPublic:
+        """POST /models/{name}/stage."""
+        return await self._run(calls.stage_model(name, str(version), alias))
+
+    async def health(self) -> dict[str, Any]:
+        """GET /health."""
+        return await self._run(calls.health())
+
+    async def close(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()

@@ -1,0 +1,73 @@
+"""What each SDK method sends and how its answer is read, shared by the sync and async clients."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from pydantic import TypeAdapter
+
+from forewarn.schemas.models import ModelPublic, ModelsPublic, ModelVersionPublic
+from forewarn.schemas.predictions import BottleneckResponse, FailureResponse
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Call(Generic[T]):
+    """One HTTP request and the parser of its JSON answer."""
+
+    method: str
+    path: str
+    parse: Callable[[Any], T]
+    json: Any = None
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+def _model(kind: type[T]) -> Callable[[Any], T]:
+    return TypeAdapter(kind).validate_python
+
+
+def predict_bottleneck(system_id: str, features: Mapping[str, Any], horizon_minutes: int,
+                       confidence_level: float, context: Mapping[str, Any] | None
+                       ) -> Call[BottleneckResponse]:
+    body = {"system_id": system_id, "features": dict(features),
+            "prediction_horizon": horizon_minutes, "confidence_level": confidence_level,
+            "context": dict(context or {})}
+    return Call("POST", "/predict/bottleneck", _model(BottleneckResponse), json=body)
+
+
+def predict_failure(system_id: str, monitoring_data: Mapping[str, Any],
+                    time_horizons: Sequence[int], severity_threshold: float
+                    ) -> Call[FailureResponse]:
+    body = {"system_id": system_id, "monitoring_data": dict(monitoring_data),
+            "time_horizons": list(time_horizons), "severity_threshold": severity_threshold}
+    return Call("POST", "/predict/failure-prevention", _model(FailureResponse), json=body)
+
+
+def list_models(name_contains: str | None, page: int, page_size: int) -> Call[ModelsPublic]:
+    params = {"page": page, "page_size": page_size} | (
+        {"name_contains": name_contains} if name_contains else {})
+    return Call("GET", "/models", _model(ModelsPublic), params=params)
+
+
+def get_model(name: str) -> Call[ModelPublic]:
+    return Call("GET", f"/models/{name}", _model(ModelPublic))
+
+
+def model_versions(name: str) -> Call[list[ModelVersionPublic]]:
+    return Call("GET", f"/models/{name}/versions", _model(list[ModelVersionPublic]))
+
+
+def stage_model(name: str, version: str, alias: str) -> Call[ModelPublic]:
+    return Call("POST", f"/models/{name}/stage", _model(ModelPublic),
+                json={"version": str(version), "alias": alias})
+
+
+def health() -> Call[dict[str, Any]]:
+    return Call("GET", "/health", dict)
+
+
+def status() -> Call[dict[str, Any]]:
+    return Call("GET", "/status", dict)
