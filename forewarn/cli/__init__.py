@@ -2,7 +2,7 @@
 
 import typer
 
-from forewarn.cli import datasets, flows, models
+from forewarn.cli import datasets, flows, keys, models
 from forewarn.cli.stack import demo, status, up
 
 app = typer.Typer(help="Forewarn: predict infrastructure trouble before it happens.",
@@ -13,3 +13,4 @@ app.command()(status)
 app.add_typer(datasets.app, name="datasets")
 app.add_typer(models.app, name="models")
 app.add_typer(flows.app, name="flow")
+app.add_typer(keys.app, name="keys")

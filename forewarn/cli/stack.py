@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from forewarn.cli.common import console, fail, use_stack
+from forewarn.cli.examples import bootstrap_key, example_curl
 from forewarn.cli.summary import MetricsRow, champion_rows, metrics_table
 from forewarn.families import FAMILIES
 from forewarn.settings import Settings, get_settings
@@ -16,6 +17,7 @@ from forewarn.stack import (
     PortInUseError,
     StackError,
     Supervisor,
+    api_component,
     find_running_stack,
     flow_runner_component,
     run_until_signal,
@@ -52,10 +54,10 @@ def up(
         _print_urls(state["urls"])
         raise typer.Exit(0)
     supervisor = Supervisor(settings, [*server_components(settings),
-                                       flow_runner_component(settings)])
+                                       flow_runner_component(settings), api_component(settings)])
     signal.signal(signal.SIGTERM, _interrupt)  # stop children cleanly during start-up too
     try:
-        with console.status("starting Prefect server, MLflow server and flow runner..."):
+        with console.status("starting Prefect, MLflow, the flow runner and the API..."):
             _start(supervisor, settings)
             use_stack(settings)
             _wait_for_deployment(BOOTSTRAP_DEPLOYMENT)
@@ -72,6 +74,9 @@ def up(
         raise
     console.print("[green]Forewarn is ready[/green] (Ctrl-C stops it):")
     _print_urls(supervisor.urls())
+    console.print(f"  [bold]API docs[/bold]: {settings.api_url}/docs")
+    console.print("Try a prediction:")
+    console.print(example_curl(settings, bootstrap_key(settings)), soft_wrap=True, markup=False)
     raise typer.Exit(run_until_signal(supervisor))
 
 

@@ -89,6 +89,10 @@ class Registry:
         except MlflowException:
             return None
 
+    def aliases(self, name: str) -> dict[str, str]:
+        """Alias -> version of a registered model (searches do not return aliases)."""
+        return {k: str(v) for k, v in self.client.get_registered_model(name).aliases.items()}
+
     def set_alias(self, name: str, alias: str, version: str) -> None:
         self.client.set_registered_model_alias(name, alias, version)
 

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from support import free_port
 
 from forewarn.simulator import simulate
 from forewarn.stack.process import group_members, pid_alive
+from support import free_port
 
 FOREWARN = [sys.executable, "-m", "forewarn.cli.main"]
 

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from support import free_port
 
 from forewarn.settings import Settings
 from forewarn.stack import (
@@ -32,6 +31,7 @@ from forewarn.stack import (
     server_components,
     state_path,
 )
+from support import free_port
 
 pytestmark = pytest.mark.integration
 

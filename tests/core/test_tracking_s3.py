@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support import free_port
 
 from forewarn.families import get_family
 from forewarn.settings import Settings
@@ -16,6 +15,7 @@ from forewarn.stack import Supervisor
 from forewarn.stack.components import mlflow_component
 from forewarn.storage import open_store
 from forewarn.tracking import Registry
+from support import free_port
 
 
 @pytest.fixture

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 from prefect.testing.utilities import prefect_test_harness
-from support import free_port
 
 from forewarn.settings import PROJECT_ROOT, Settings, get_settings
 from forewarn.simulator import simulate
 from forewarn.stack import Supervisor
 from forewarn.stack.components import mlflow_component
+from support import free_port
 
 
 def write_small_bundle(folder: Path) -> Path:

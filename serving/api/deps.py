@@ -1,0 +1,53 @@
+"""Dependencies as `Annotated` aliases, so route signatures read like prose.
+
+No `from __future__ import annotations` here: FastAPI must see the closure's dependency in
+`limited`'s signature as an object, not as a string it cannot resolve."""
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Request, Response
+
+from forewarn.settings import Settings
+from forewarn.tracking import Registry
+from serving.auth import Principal, require
+from serving.metrics import Metrics
+from serving.model_cache import ModelCache
+from serving.prediction_service import PredictionService
+from serving.ratelimit import rate_limit_headers, rate_limited_error
+
+
+def _state(name: str) -> Callable[[Request], object]:
+    def read(request: Request) -> object:
+        return getattr(request.app.state, name)
+
+    return read
+
+
+SettingsDep = Annotated[Settings, Depends(_state("settings"))]
+RegistryDep = Annotated[Registry, Depends(_state("registry"))]
+ModelsDep = Annotated[ModelCache, Depends(_state("models"))]
+ServiceDep = Annotated[PredictionService, Depends(_state("predictions"))]
+MetricsDep = Annotated[Metrics, Depends(_state("metrics"))]
+
+
+def limited(scope: str) -> Callable[..., Principal]:
+    """Authenticate with `scope`, then spend one token of the caller's rate limit."""
+    authenticated = require(scope)
+
+    def check(request: Request, response: Response,
+              principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
+        settings: Settings = request.app.state.settings
+        limit = settings.rate_limits.get(principal.tier, settings.rate_limits["basic"])
+        decision = request.app.state.limiter.hit(principal.key_id or principal.subject, limit)
+        if not decision.allowed:
+            raise rate_limited_error(decision)
+        response.headers.update(rate_limit_headers(decision))
+        return principal
+
+    return check
+
+
+Predictor = Annotated[Principal, Depends(limited("predict"))]
+ModelReader = Annotated[Principal, Depends(limited("models:read"))]
+ModelWriter = Annotated[Principal, Depends(limited("models:write"))]

@@ -1,0 +1,104 @@
+"""The model registry over HTTP: list, inspect, move aliases (serving follows at once)."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from mlflow.entities.model_registry import ModelVersion
+from mlflow.exceptions import MlflowException
+
+from forewarn.schemas.models import ModelPublic, ModelsPublic, ModelVersionPublic, StageRequest
+from forewarn.tracking import Registry
+from serving.api.deps import ModelReader, ModelsDep, ModelWriter, RegistryDep
+from serving.errors import APIError
+from serving.model_cache import ModelCache
+
+router = APIRouter(prefix="/models", tags=["models"])
+
+
+@dataclass(frozen=True)
+class Registered:
+    """A registered model's versions (newest first) and aliases."""
+
+    versions: list[ModelVersion]
+    aliases: dict[str, str]
+
+    def aliases_of(self, version: str) -> list[str]:
+        return sorted(a for a, v in self.aliases.items() if v == version)
+
+
+def _registered(registry: Registry, name: str) -> Registered:
+    try:
+        versions = registry.versions(name)
+        aliases = registry.aliases(name) if versions else {}
+    except MlflowException as error:
+        raise APIError(503, "registry_unavailable", f"MLflow: {error.message}") from error
+    if not versions:
+        raise APIError(404, "model_not_found", f"no registered model named {name!r}")
+    return Registered(versions, aliases)
+
+
+def _public(name: str, registered: Registered, models: ModelCache) -> ModelPublic:
+    versions, aliases = registered.versions, registered.aliases
+    cache = models.status()
+    return ModelPublic(name=name, latest_version=versions[0].version, aliases=aliases,
+                       serving_version=cache.models.get(name), serving_error=cache.errors.get(name),
+                       versions=len(versions))
+
+
+def _version_public(version: ModelVersion, aliases: list[str]) -> ModelVersionPublic:
+    tags = version.tags
+    dataset = f"{tags['dataset.name']}@{tags['dataset.version']}" \
+        if "dataset.name" in tags and "dataset.version" in tags else None
+    return ModelVersionPublic(
+        version=version.version, aliases=aliases,
+        gate_outcome=tags.get("gate.outcome"), gate_reason=tags.get("gate.reason"),
+        dataset=dataset, run_id=tags.get("run_id") or version.run_id,
+        created_at=version.creation_timestamp)
+
+
+@router.get("", response_model=ModelsPublic)
+def list_models(_: ModelReader, registry: RegistryDep, models: ModelsDep,
+                name_contains: str | None = None,
+                page: Annotated[int, Query(ge=1)] = 1,
+                page_size: Annotated[int, Query(ge=1, le=100)] = 20) -> ModelsPublic:
+    """Registered models, filtered by name and paginated."""
+    names = [n for n in registry.model_names() if not name_contains or name_contains in n]
+    chosen = names[(page - 1) * page_size: page * page_size]
+    data = [_public(n, _registered(registry, n), models) for n in chosen]
+    return ModelsPublic(data=data, total=len(names), page=page, page_size=page_size)
+
+
+@router.get("/{name}", response_model=ModelPublic)
+def read_model(name: str, _: ModelReader, registry: RegistryDep,
+               models: ModelsDep) -> ModelPublic:
+    """One model: its aliases and the version this process serves."""
+    return _public(name, _registered(registry, name), models)
+
+
+@router.get("/{name}/versions", response_model=list[ModelVersionPublic])
+def list_versions(name: str, _: ModelReader, registry: RegistryDep) -> list[ModelVersionPublic]:
+    """Every version, newest first, with the gate's decision and its training data."""
+    registered = _registered(registry, name)
+    return [_version_public(v, registered.aliases_of(v.version)) for v in registered.versions]
+
+
+@router.post("/{name}/stage", response_model=ModelPublic)
+def stage(name: str, body: StageRequest, _: ModelWriter, registry: RegistryDep,
+          models: ModelsDep) -> ModelPublic:
+    """Move an alias to a version; a moved champion is served at once."""
+    registered = _registered(registry, name)
+    if all(v.version != body.version for v in registered.versions):
+        raise APIError(404, "version_not_found", f"{name} has no version {body.version}")
+    if body.alias == "none":
+        for alias in registered.aliases_of(body.version):
+            registry.delete_alias(name, alias)
+    else:
+        registry.set_alias(name, body.alias, body.version)
+    if name in models.families:
+        with contextlib.suppress(APIError):  # a failed load is reported in serving_error
+            models.sync(name)
+    return _public(name, _registered(registry, name), models)

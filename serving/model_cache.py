@@ -1,0 +1,133 @@
+"""Models served in-process: each family's `champion`, loaded once, swapped atomically when its
+alias moves (polled, or at once on request), never replaced by a version that fails to load."""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from forewarn.families import EventModel
+from forewarn.tracking import CHAMPION, Registry
+from serving.errors import APIError
+from serving.metrics import Metrics
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """A model ready to predict, and where it came from."""
+
+    name: str
+    version: str
+    model: EventModel
+    loaded_at: float
+    size_bytes: int
+
+
+@dataclass
+class CacheStatus:
+    """What /health reports about the cache."""
+
+    ready: bool
+    models: dict[str, str]
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+class ModelCache:
+    """Family name -> the loaded champion. Reads are lock-free; loads are serialised."""
+
+    def __init__(self, families: list[str], load: Callable[[str, str], EventModel],
+                 champion_version: Callable[[str], str | None], metrics: Metrics) -> None:
+        self.families = families
+        self._load, self._champion_version, self.metrics = load, champion_version, metrics
+        self._models: dict[str, LoadedModel] = {}
+        self._errors: dict[str, str] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+
+    @classmethod
+    def from_registry(cls, registry: Registry, families: list[str],
+                      metrics: Metrics) -> ModelCache:
+        def champion(name: str) -> str | None:
+            found = registry.alias_version(name, CHAMPION)
+            return found.version if found else None
+
+        return cls(families, registry.load, champion, metrics)
+
+    def get(self, name: str) -> LoadedModel:
+        """The model serving `name`; 503 until it is loaded."""
+        loaded = self._models.get(name)
+        if loaded is None:
+            reason = self._errors.get(name, "it has not been loaded yet")
+            raise APIError(503, "model_not_ready", f"model {name!r} is not ready: {reason}")
+        return loaded
+
+    def sync(self, name: str) -> None:
+        """Serve the current champion of `name`, loading it if it changed."""
+        with self._lock:
+            try:
+                version = self._champion_version(name)
+            except Exception as error:  # registry unreachable: keep serving what we have
+                self._errors[name] = f"registry unreachable: {error}"
+                return
+            if version is None:
+                self._errors[name] = "no version holds the champion alias"
+                return
+            self.deploy(name, version)
+
+    def deploy(self, name: str, version: str) -> LoadedModel:
+        """Load `version` of `name` and swap it in; on failure the previous one keeps serving."""
+        current = self._models.get(name)
+        if current is not None and current.version == version:
+            return current
+        try:
+            model = self._load(name, version)
+        except Exception as error:
+            self._errors[name] = f"version {version} failed to load: {error}"
+            self.metrics.model_loads.labels(name, "failed").inc()
+            log.exception("loading %s v%s failed; keeping the previous version", name, version)
+            raise APIError(502, "model_load_failed", self._errors[name]) from error
+        size = len(model.event.save_raw())
+        loaded = LoadedModel(name, version, model, time.time(), size)
+        self._models[name] = loaded  # one reference swap: readers see the old or the new
+        self._errors.pop(name, None)
+        self.metrics.model_loads.labels(name, "loaded").inc()
+        if current is not None:
+            self.metrics.model_memory.remove(name, current.version)
+        self.metrics.model_memory.labels(name, version).set(size)
+        return loaded
+
+    def unload(self, name: str) -> None:
+        """Stop serving `name` (until the next sync)."""
+        removed = self._models.pop(name, None)
+        if removed is not None:
+            self.metrics.model_memory.remove(name, removed.version)
+
+    def sync_all(self) -> None:
+        for name in self.families:
+            with contextlib.suppress(APIError):  # recorded; the previous version keeps serving
+                self.sync(name)
+
+    def start(self, poll_seconds: float) -> None:
+        """Load every champion in the background, then follow alias moves."""
+        def follow() -> None:
+            self.sync_all()
+            gc.freeze()  # loaded models never need collecting: no long GC pauses under load
+            while not self._stop.wait(poll_seconds):
+                self.sync_all()
+
+        threading.Thread(target=follow, name="model-cache", daemon=True).start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def status(self) -> CacheStatus:
+        models = {name: loaded.version for name, loaded in self._models.items()}
+        ready = all(name in models for name in self.families)
+        return CacheStatus(ready, models, dict(self._errors))

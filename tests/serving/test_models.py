@@ -1,0 +1,86 @@
+"""GET/POST /v1/models*: the registry over HTTP, and serving that follows alias moves."""
+
+from __future__ import annotations
+
+import time
+
+from fastapi.testclient import TestClient
+
+from forewarn.families import TrainingResult
+from forewarn.settings import Settings
+from forewarn.tracking import CHAMPION, LoggedRun, Registry
+from support import bottleneck_body, register_model
+
+
+def served_version(client: TestClient, keys: dict[str, str], system: str) -> str:
+    answer = client.post("/v1/predict/bottleneck", json=bottleneck_body(system_id=system),
+                         headers={"X-API-Key": keys["predict"]})
+    assert answer.status_code == 200, answer.text
+    return answer.json()["metadata"]["model_version"]
+
+
+def test_list_and_read_models(client: TestClient, keys: dict[str, str],
+                              champions: dict[str, LoggedRun]) -> None:
+    headers = {"X-API-Key": keys["reader"]}
+    listing = client.get("/v1/models", params={"name_contains": "bottle"}, headers=headers)
+    one = client.get("/v1/models/failure", headers=headers)
+    versions = client.get("/v1/models/failure/versions", headers=headers)
+
+    assert listing.status_code == 200
+    assert [m["name"] for m in listing.json()["data"]] == ["bottleneck"]
+    assert one.json()["aliases"][CHAMPION] == one.json()["serving_version"]
+    assert versions.json()[-1]["version"] == "1"
+
+
+def test_unknown_model_is_404_with_the_envelope(client: TestClient,
+                                                keys: dict[str, str]) -> None:
+    answer = client.get("/v1/models/no-such-model", headers={"X-API-Key": keys["reader"]})
+    assert answer.status_code == 404
+    assert answer.json()["error"]["code"] == "model_not_found"
+
+
+def test_staging_needs_write_scope(client: TestClient, keys: dict[str, str]) -> None:
+    answer = client.post("/v1/models/bottleneck/stage", json={"version": "1", "alias": "none"},
+                         headers={"X-API-Key": keys["reader"]})
+    assert answer.status_code == 403
+
+
+def test_moving_the_alias_serves_the_new_version_without_restart(
+        client: TestClient, keys: dict[str, str], serving_settings: Settings,
+        trained: dict[str, TrainingResult], champions: dict[str, LoggedRun]) -> None:
+    before = served_version(client, keys, "swap-before")
+    newer = register_model(serving_settings, trained["bottleneck"], champion=False)
+
+    staged = client.post("/v1/models/bottleneck/stage",
+                         json={"version": newer.version, "alias": "champion"},
+                         headers={"X-API-Key": keys["writer"]})
+
+    assert staged.status_code == 200, staged.text
+    assert staged.json()["serving_version"] == newer.version
+    assert served_version(client, keys, "swap-after") == newer.version != before
+    Registry(serving_settings).set_alias("bottleneck", CHAMPION, before)  # moved outside the API
+    deadline = time.monotonic() + 10
+    while served_version(client, keys, "swap-poll") != before and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert served_version(client, keys, "swap-poll-done") == before
+
+
+def test_a_version_that_fails_to_load_leaves_the_old_one_serving(
+        client: TestClient, keys: dict[str, str], serving_settings: Settings,
+        champions: dict[str, LoggedRun]) -> None:
+    registry = Registry(serving_settings)
+    good = served_version(client, keys, "broken-before")
+    broken = registry.client.create_model_version(
+        "bottleneck", source=f"runs:/{champions['bottleneck'].run_id}/no-such-model",
+        run_id=champions["bottleneck"].run_id)
+
+    staged = client.post("/v1/models/bottleneck/stage",
+                         json={"version": broken.version, "alias": "champion"},
+                         headers={"X-API-Key": keys["writer"]})
+    health = client.get("/v1/health").json()
+
+    assert served_version(client, keys, "broken-after") == good
+    assert staged.json()["serving_version"] == good
+    assert health["status"] in {"degraded", "healthy"} and "failed to load" in \
+        health["components"]["model_cache"]["detail"]
+    registry.set_alias("bottleneck", CHAMPION, good)

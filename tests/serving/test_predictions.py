@@ -1,0 +1,107 @@
+"""POST /v1/predict/*: the seed's bodies in, the champions' answers out."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from forewarn.settings import Settings
+from forewarn.tracking import LoggedRun
+from serving.main import create_app
+from support import bottleneck_body, failure_body, wait_until_serving
+
+
+def test_bottleneck_answers_the_seed_request(client: TestClient, keys: dict[str, str],
+                                             champions: dict[str, LoggedRun]) -> None:
+    answer = client.post("/v1/predict/bottleneck", json=bottleneck_body(),
+                         headers={"X-API-Key": keys["predict"], "X-Request-ID": "req-seed-1"})
+
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    prediction = body["prediction"]
+    assert body["request_id"] == "req-seed-1" == answer.headers["X-Request-ID"]
+    assert 0 <= prediction["confidence_interval"]["lower"] <= prediction[
+        "bottleneck_probability"] <= prediction["confidence_interval"]["upper"] <= 1
+    assert prediction["predicted_resource"] in {"cpu", "memory", "disk", "agent_queue"}
+    assert prediction["severity_score"] == round(10 * prediction["bottleneck_probability"], 2)
+    meta = body["metadata"]
+    assert meta["model_name"] == "bottleneck"
+    assert meta["model_version"] == champions["bottleneck"].version
+    assert abs(sum(meta["feature_importance"].values()) - 1) < 1e-6
+    assert meta["cached"] is False and meta["processing_time_ms"] > 0
+    assert body["recommendations"] and {"action", "description"} <= set(body["recommendations"][0])
+
+
+def test_identical_requests_are_answered_from_the_cache(client: TestClient,
+                                                        keys: dict[str, str]) -> None:
+    headers = {"X-API-Key": keys["predict"]}
+    first = client.post("/v1/predict/bottleneck", json=bottleneck_body(), headers=headers).json()
+    second = client.post("/v1/predict/bottleneck", json=bottleneck_body(), headers=headers).json()
+
+    assert second["metadata"]["cached"] is True
+    assert second["prediction"] == first["prediction"]
+    assert second["request_id"] != first["request_id"]
+    scraped = client.get("/v1/metrics").text
+    assert 'forewarn_response_cache_total{result="hit"}' in scraped
+
+
+def test_failure_prevention_answers_every_horizon(client: TestClient,
+                                                  keys: dict[str, str]) -> None:
+    answer = client.post("/v1/predict/failure-prevention", json=failure_body(),
+                         headers={"X-API-Key": keys["predict"]})
+
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    horizons = [p["time_horizon"] for p in body["failure_predictions"]]
+    probabilities = [p["failure_probability"] for p in body["failure_predictions"]]
+    assert horizons == [15, 60, 240, 1440]
+    assert probabilities == sorted(probabilities)
+    assert body["system_health_score"] == round(1 - max(probabilities), 4)
+    assert all(p["severity"] in {"low", "warning", "critical"} for p in body["failure_predictions"])
+
+
+def test_out_of_range_input_gets_the_seed_400_body(client: TestClient,
+                                                   keys: dict[str, str]) -> None:
+    body = bottleneck_body(prediction_horizon=500)
+    body["features"]["cpu_utilization"][2] = 120
+
+    answer = client.post("/v1/predict/bottleneck", json=body,
+                         headers={"X-API-Key": keys["predict"]})
+
+    assert answer.status_code == 400
+    error = answer.json()["error"]
+    assert error["code"] == "validation_error"
+    assert "features.cpu_utilization.2" in error["details"]
+    assert "prediction_horizon" in error["details"]
+    assert answer.json()["request_id"] == answer.headers["X-Request-ID"]
+
+
+def test_predictions_need_a_key_with_the_predict_scope(client: TestClient,
+                                                       keys: dict[str, str]) -> None:
+    missing = client.post("/v1/predict/bottleneck", json=bottleneck_body())
+    wrong = client.post("/v1/predict/bottleneck", json=bottleneck_body(),
+                        headers={"X-API-Key": keys["reader"]})
+    bad = client.post("/v1/predict/bottleneck", json=bottleneck_body(),
+                      headers={"X-API-Key": "fw_notakey_000"})
+
+    assert missing.status_code == 401 and bad.status_code == 401
+    assert wrong.status_code == 403 and "predict" in wrong.json()["error"]["message"]
+
+
+def test_rate_limit_headers_and_429(serving_settings: Settings,
+                                    champions: dict[str, LoggedRun],
+                                    keys: dict[str, str]) -> None:
+    limits = {"basic": 3, "premium": 3, "enterprise": 3}
+    with TestClient(create_app(serving_settings.model_copy(update={"rate_limits": limits}))
+                    ) as client:
+        wait_until_serving(client)
+        headers = {"X-API-Key": keys["predict"]}
+        answers = [client.post("/v1/predict/bottleneck", json=bottleneck_body(), headers=headers)
+                   for _ in range(4)]
+
+    assert [a.status_code for a in answers[:3]] == [200, 200, 200]
+    assert answers[0].headers["X-RateLimit-Limit"] == "3"
+    assert [a.headers["X-RateLimit-Remaining"] for a in answers[:3]] == ["2", "1", "0"]
+    refused = answers[3]
+    assert refused.status_code == 429
+    assert int(refused.headers["Retry-After"]) >= 1
+    assert refused.json()["error"]["code"] == "rate_limit_exceeded"
