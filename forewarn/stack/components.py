@@ -6,6 +6,7 @@ checked over HTTP. `client_environment` holds what any other process needs to re
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import sys
@@ -57,6 +58,8 @@ def settings_environment(settings: Settings) -> dict[str, str]:
             value = value.get_secret_value()
         elif isinstance(value, bool):
             value = str(value).lower()
+        elif isinstance(value, dict | list):
+            value = json.dumps(value)  # pydantic-settings reads complex values as JSON
         env[f"{prefix}{name.upper()}"] = str(value)
     return env
 
