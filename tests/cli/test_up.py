@@ -17,7 +17,7 @@ import pytest
 
 from forewarn.simulator import simulate
 from forewarn.stack.process import group_members, pid_alive
-from support import free_port
+from support import bottleneck_body, free_port
 
 FOREWARN = [sys.executable, "-m", "forewarn.cli.main"]
 
@@ -33,6 +33,7 @@ def environment(tmp_path: Path) -> dict[str, str]:
         "FOREWARN_HOME": str(tmp_path / "home"),
         "FOREWARN_PREFECT_PORT": str(free_port()),
         "FOREWARN_MLFLOW_PORT": str(free_port()),
+        "FOREWARN_API_PORT": str(free_port()),
     }
 
 
@@ -67,11 +68,18 @@ def test_up_serves_both_uis_refuses_a_second_stack_and_stops_cleanly(
     assert prefect in output and mlflow in output
     assert httpx.get(f"{prefect}/api/health").status_code == 200
     assert httpx.get(f"{mlflow}/health").status_code == 200
+    api = f"http://127.0.0.1:{environment['FOREWARN_API_PORT']}"
+    key = (Path(environment["FOREWARN_HOME"]) / "bootstrap-api-key").read_text().strip()
+    assert f"curl -s {api}/v1/predict/bottleneck -H 'X-API-Key: {key}'" in output
+    no_model_yet = httpx.post(f"{api}/v1/predict/bottleneck", headers={"X-API-Key": key},
+                              json=bottleneck_body())
+    assert no_model_yet.status_code == 503
+    assert no_model_yet.json()["error"]["code"] == "model_not_ready"
     deployments = httpx.post(f"{prefect}/api/deployments/filter", json={}).json()
     assert {"pipeline", "nightly", "ingest-dataset"} <= {d["name"] for d in deployments}
     state = json.loads((Path(environment["FOREWARN_HOME"]) / "stack.json").read_text())
     children = {pid for c in state["components"] for pid in group_members(c["pid"])}
-    assert len(state["components"]) == 3 and len(children) >= 3
+    assert len(state["components"]) == 4 and len(children) >= 4
 
     second = subprocess.run([*FOREWARN, "up"], env=environment, text=True,
                             capture_output=True, timeout=60)
