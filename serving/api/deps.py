@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Request, Response
 
 from forewarn.settings import Settings
+from forewarn.storage import ObjectStore
 from forewarn.tracking import Registry
 from serving.auth import Principal, require
 from serving.metrics import Metrics
@@ -29,6 +30,7 @@ RegistryDep = Annotated[Registry, Depends(_state("registry"))]
 ModelsDep = Annotated[ModelCache, Depends(_state("models"))]
 ServiceDep = Annotated[PredictionService, Depends(_state("predictions"))]
 MetricsDep = Annotated[Metrics, Depends(_state("metrics"))]
+StoreDep = Annotated[ObjectStore, Depends(_state("store"))]
 
 
 def limited(scope: str) -> Callable[..., Principal]:
@@ -51,3 +53,5 @@ def limited(scope: str) -> Callable[..., Principal]:
 Predictor = Annotated[Principal, Depends(limited("predict"))]
 ModelReader = Annotated[Principal, Depends(limited("models:read"))]
 ModelWriter = Annotated[Principal, Depends(limited("models:write"))]
+DatasetUser = Annotated[Principal, Depends(limited("datasets"))]
+Trainer = Annotated[Principal, Depends(limited("training"))]
