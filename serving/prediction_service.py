@@ -3,10 +3,13 @@ the family, stamp the request id and timing, count it, capture it."""
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import defaultdict, deque
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 from pydantic import BaseModel
 
 from serving.capture import PredictionCapture
@@ -15,6 +18,7 @@ from serving.model_cache import LoadedModel, ModelCache
 from serving.response_cache import ResponseCache
 
 Responder = Callable[[LoadedModel, Any], dict[str, Any]]
+RECENT = 10_000  # latencies kept per family for percentiles
 
 
 class PredictionService:
@@ -24,6 +28,30 @@ class PredictionService:
                  metrics: Metrics) -> None:
         self.models, self.responses, self.capture, self.metrics = (
             models, responses, capture, metrics)
+        self._latencies: dict[str, deque[float]] = defaultdict(lambda: deque(maxlen=RECENT))
+        self._counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # served, failed
+        self._lock = threading.Lock()
+
+    def measurements(self, family: str) -> dict[str, Any]:
+        """This process's requests, errors and latency percentiles (recent) for `family`."""
+        with self._lock:
+            served, failed = self._counts[family]
+            recent = np.asarray(self._latencies[family])
+        percentiles = dict(zip(("p50", "p95", "p99"), np.percentile(recent, [50, 95, 99]),
+                               strict=True)) if recent.size else {}
+        total = served + failed
+        return {"requests": total, "errors": failed,
+                "error_rate": failed / total if total else 0.0,
+                "latency_ms": {k: round(float(v), 3) for k, v in percentiles.items()},
+                "latency_window": int(recent.size)}
+
+    def _count(self, family: str, elapsed_ms: float | None) -> None:
+        with self._lock:
+            if elapsed_ms is None:
+                self._counts[family][1] += 1
+            else:
+                self._counts[family][0] += 1
+                self._latencies[family].append(elapsed_ms)
 
     def serve(self, family: str, body: BaseModel, request_id: str,
               respond: Responder) -> dict[str, Any]:
@@ -38,6 +66,7 @@ class PredictionService:
                 answer = respond(loaded, body)
             except Exception:
                 self.metrics.prediction_errors.labels(family).inc()
+                self._count(family, None)
                 raise
             self.responses.put(key, answer)
         elapsed_ms = (time.perf_counter() - started) * 1000
@@ -47,6 +76,7 @@ class PredictionService:
                                               "cached": cached},
         }
         self.metrics.predictions.labels(family, loaded.version).inc()
+        self._count(family, elapsed_ms)
         self.capture.record(family, loaded.version, request_id, body.model_dump(mode="json"),
                             response, elapsed_ms)
         return response

@@ -6,7 +6,7 @@ field is left out or documented as derived, rather than invented."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -136,3 +136,39 @@ class FailureResponse(BaseModel):
         description="Minutes until a failure is more likely than not; null beyond a day.")
     system_health_score: float = Field(description="1 - the largest failure probability.")
     metadata: PredictionMetadata
+
+
+class BatchRequest(BaseModel):
+    """Up to the configured number of requests of one kind, answered item by item."""
+
+    requests: list[dict[str, Any]] = Field(min_length=1)
+
+
+class ItemError(BaseModel):
+    code: str
+    message: str
+    details: Any = None
+
+
+class BatchItem(BaseModel):
+    index: int
+    status: Literal["ok", "error"]
+    result: dict[str, Any] | None = None
+    error: ItemError | None = None
+
+
+class BatchResponse(BaseModel):
+    request_id: str
+    succeeded: int
+    failed: int
+    results: list[BatchItem]
+
+
+class WorkloadForecastRequest(BaseModel):
+    """The seed's workload forecast request (answered once a forecasting model exists)."""
+
+    forecast_horizon: int = Field(default=24, ge=1, le=24 * 14)
+    granularity: Literal["hourly", "daily"] = "hourly"
+    agent_types: list[str] = Field(default_factory=list, max_length=50)
+    historical_context: dict[str, Any] = Field(default_factory=dict)
+    external_factors: dict[str, Any] = Field(default_factory=dict)

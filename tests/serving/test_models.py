@@ -84,3 +84,29 @@ def test_a_version_that_fails_to_load_leaves_the_old_one_serving(
     assert health["status"] in {"degraded", "healthy"} and "failed to load" in \
         health["components"]["model_cache"]["detail"]
     registry.set_alias("bottleneck", CHAMPION, good)
+
+
+def test_model_metrics_join_service_measurements_and_training_metrics(
+        client: TestClient, keys: dict[str, str]) -> None:
+    served_version(client, keys, "metrics-1")
+    served_version(client, keys, "metrics-2")
+
+    answer = client.get("/v1/models/bottleneck/metrics", headers={"X-API-Key": keys["reader"]})
+
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["service"]["requests"] >= 2 and body["service"]["error_rate"] == 0
+    assert set(body["service"]["latency_ms"]) == {"p50", "p95", "p99"}
+    assert "roc_auc" in body["training"]
+
+
+def test_drift_is_404_until_a_report_exists(client: TestClient, keys: dict[str, str]) -> None:
+    headers = {"X-API-Key": keys["reader"]}
+    missing = client.get("/v1/models/bottleneck/drift", headers=headers)
+    client.app.state.store.put_json("drift/bottleneck/latest.json", {"psi": {"cpu": 0.02}})
+    found = client.get("/v1/models/bottleneck/drift", headers=headers)
+    client.app.state.store.delete("drift/bottleneck/latest.json")
+
+    assert missing.status_code == 404
+    assert missing.json()["error"]["code"] == "drift_report_not_found"
+    assert found.json() == {"psi": {"cpu": 0.02}}

@@ -105,3 +105,48 @@ def test_rate_limit_headers_and_429(serving_settings: Settings,
     assert refused.status_code == 429
     assert int(refused.headers["Retry-After"]) >= 1
     assert refused.json()["error"]["code"] == "rate_limit_exceeded"
+
+
+def test_batch_answers_each_item_and_reports_bad_ones(client: TestClient,
+                                                      keys: dict[str, str]) -> None:
+    bad = bottleneck_body()
+    bad["features"]["memory_usage"] = [150]
+    items = [bottleneck_body(system_id="a"), bad, bottleneck_body(system_id="c")]
+
+    answer = client.post("/v1/predict/bottleneck/batch", json={"requests": items},
+                         headers={"X-API-Key": keys["predict"]})
+
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert (body["succeeded"], body["failed"]) == (2, 1)
+    statuses = [item["status"] for item in body["results"]]
+    assert statuses == ["ok", "error", "ok"]
+    error = body["results"][1]["error"]
+    assert error["code"] == "validation_error" and "features.memory_usage.0" in error["details"]
+    assert body["results"][2]["result"]["request_id"] == f"{body['request_id']}-2"
+
+
+def test_failure_batch_and_its_size_bound(serving_settings: Settings,
+                                          champions: dict[str, LoggedRun],
+                                          keys: dict[str, str]) -> None:
+    small = serving_settings.model_copy(update={"batch_max_items": 2})
+    with TestClient(create_app(small)) as client:
+        wait_until_serving(client)
+        headers = {"X-API-Key": keys["predict"]}
+        ok = client.post("/v1/predict/failure-prevention/batch",
+                         json={"requests": [failure_body(), failure_body()]}, headers=headers)
+        too_many = client.post("/v1/predict/failure-prevention/batch",
+                               json={"requests": [failure_body()] * 3}, headers=headers)
+
+    assert ok.status_code == 200 and ok.json()["succeeded"] == 2
+    assert too_many.status_code == 413
+    assert too_many.json()["error"]["code"] == "batch_too_large"
+
+
+def test_workload_forecast_names_the_missing_model(client: TestClient,
+                                                   keys: dict[str, str]) -> None:
+    answer = client.post("/v1/predict/workload-forecast", json={"forecast_horizon": 24},
+                         headers={"X-API-Key": keys["predict"]})
+    assert answer.status_code == 404
+    assert answer.json()["error"]["code"] == "model_not_found"
+    assert "workload" in answer.json()["error"]["message"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from mlflow.entities.model_registry import ModelVersion
@@ -12,7 +12,14 @@ from mlflow.exceptions import MlflowException
 
 from forewarn.schemas.models import ModelPublic, ModelsPublic, ModelVersionPublic, StageRequest
 from forewarn.tracking import Registry
-from serving.api.deps import ModelReader, ModelsDep, ModelWriter, RegistryDep
+from serving.api.deps import (
+    ModelReader,
+    ModelsDep,
+    ModelWriter,
+    RegistryDep,
+    ServiceDep,
+    StoreDep,
+)
 from serving.errors import APIError
 from serving.model_cache import ModelCache
 
@@ -102,3 +109,27 @@ def stage(name: str, body: StageRequest, _: ModelWriter, registry: RegistryDep,
         with contextlib.suppress(APIError):  # a failed load is reported in serving_error
             models.sync(name)
     return _public(name, _registered(registry, name), models)
+
+
+@router.get("/{name}/metrics")
+def model_metrics(name: str, _: ModelReader, registry: RegistryDep, models: ModelsDep,
+                  service: ServiceDep) -> dict[str, Any]:
+    """This process's measurements of the model (requests, errors, latency percentiles over
+    recent requests) and the held-out metrics its serving version logged at training."""
+    registered = _registered(registry, name)
+    serving = models.status().models.get(name) or registered.aliases.get("champion")
+    version = next((v for v in registered.versions if v.version == serving), None)
+    run_id = version.tags.get("run_id") or version.run_id if version else None
+    training = registry.run_metrics(run_id) if run_id else {}
+    return {"model": name, "version": serving, "service": service.measurements(name),
+            "training": training}
+
+
+@router.get("/{name}/drift")
+def model_drift(name: str, _: ModelReader, store: StoreDep) -> dict[str, Any]:
+    """The latest drift report of the model, written by the drift analysis flow."""
+    key = f"drift/{name}/latest.json"
+    if not store.exists(key):
+        raise APIError(404, "drift_report_not_found",
+                       f"no drift report for {name!r} yet: the drift analysis flow writes {key}")
+    return store.get_json(key)

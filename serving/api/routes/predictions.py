@@ -7,12 +7,17 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from forewarn.schemas.predictions import (
+    BatchRequest,
+    BatchResponse,
     BottleneckRequest,
     BottleneckResponse,
     FailureRequest,
     FailureResponse,
+    WorkloadForecastRequest,
 )
-from serving.api.deps import Predictor, ServiceDep
+from serving.api.deps import Predictor, RegistryDep, ServiceDep, SettingsDep
+from serving.batch import answer_batch
+from serving.errors import APIError
 from serving.predictors import respond_bottleneck, respond_failure
 
 router = APIRouter(prefix="/predict", tags=["predictions"])
@@ -30,3 +35,45 @@ def predict_failure(body: FailureRequest, request: Request, _: Predictor,
                     service: ServiceDep) -> dict[str, Any]:
     """Probability of failure per horizon, its likely type and contributing factors."""
     return service.serve("failure", body, request.state.request_id, respond_failure)
+
+
+def _batch(body: BatchRequest, request: Request, service: ServiceDep, settings: SettingsDep,
+           family: str, kind: type[BottleneckRequest | FailureRequest],
+           respond: Any) -> BatchResponse:
+    if len(body.requests) > settings.batch_max_items:
+        raise APIError(413, "batch_too_large", f"a batch holds at most "
+                       f"{settings.batch_max_items} requests, not {len(body.requests)}")
+    request_id = request.state.request_id
+    results = answer_batch(service, family, kind, body.requests, request_id, respond)
+    succeeded = sum(item.status == "ok" for item in results)
+    return BatchResponse(request_id=request_id, succeeded=succeeded,
+                         failed=len(results) - succeeded, results=results)
+
+
+@router.post("/bottleneck/batch", response_model=BatchResponse)
+def predict_bottleneck_batch(body: BatchRequest, request: Request, _: Predictor,
+                             service: ServiceDep, settings: SettingsDep) -> BatchResponse:
+    """Many bottleneck requests at once; each item gets its result or its own error."""
+    return _batch(body, request, service, settings, "bottleneck", BottleneckRequest,
+                  respond_bottleneck)
+
+
+@router.post("/failure-prevention/batch", response_model=BatchResponse)
+def predict_failure_batch(body: BatchRequest, request: Request, _: Predictor,
+                          service: ServiceDep, settings: SettingsDep) -> BatchResponse:
+    """Many failure-prevention requests at once; each item gets its result or its own error."""
+    return _batch(body, request, service, settings, "failure", FailureRequest,
+                  respond_failure)
+
+
+@router.post("/workload-forecast", responses={404: {"description": "No forecasting model."}})
+def predict_workload(body: WorkloadForecastRequest, _: Predictor,
+                     registry: RegistryDep) -> None:
+    """Workload forecast: answers once a `workload` model is registered as champion; until
+    the forecasting family exists, 404 naming the missing model."""
+    served = "workload" in registry.model_names() and registry.alias_version("workload",
+                                                                             "champion")
+    detail = "is registered but no forecasting family serves it yet" if served else \
+        "has no champion: no workload forecasting model has been trained yet"
+    raise APIError(404, "model_not_found", f"model 'workload' {detail}",
+                   {"model": "workload"})
