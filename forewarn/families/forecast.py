@@ -57,7 +57,7 @@ def forecast(spec: TelemetrySpec, model: EventModel, observation: Observation,
     longest = max(model.facts.horizons)
     grid = np.arange(GRID_STEP_MINUTES, longest + 1, GRID_STEP_MINUTES)
     all_horizons = np.concatenate([np.asarray(horizons, dtype=np.float64), grid])
-    rows = _impute(model, _rows(spec, observation, all_horizons, missing), missing)
+    rows = _impute(model, _rows(spec, observation, all_horizons), missing)
     probabilities = model.probability(rows)
     asked = len(horizons)
     crossed = np.flatnonzero(probabilities[asked:] >= 0.5)
@@ -96,16 +96,17 @@ def _check(spec: TelemetrySpec, model: EventModel, observation: Observation,
     return missing
 
 
-def _rows(spec: TelemetrySpec, observation: Observation, horizons: np.ndarray,
-          missing: list[str]) -> np.ndarray:
-    count = len(horizons)
-    windows = {m: np.tile(np.asarray(observation.windows.get(m, [0.0]), dtype=np.float64),
-                          (count, 1)) for m in spec.window_metrics}
-    levels = {m: np.full(count, float(observation.levels.get(m, 0.0)))
-              for m in spec.level_metrics}
-    stamp = observation.timestamp or pd.Timestamp.now(tz="UTC")
-    timestamps = np.repeat(naive_utc(pd.DatetimeIndex([stamp])), count)
-    return feature_rows(spec, windows, levels, timestamps, horizons)
+def _rows(spec: TelemetrySpec, observation: Observation, horizons: np.ndarray) -> np.ndarray:
+    """One feature row per horizon: the window features are computed once, then repeated."""
+    windows = {m: np.asarray(observation.windows.get(m, [0.0]), dtype=np.float64)[None, :]
+               for m in spec.window_metrics}
+    levels = {m: np.array([float(observation.levels.get(m, 0.0))]) for m in spec.level_metrics}
+    stamp = (naive_utc(pd.DatetimeIndex([observation.timestamp])) if observation.timestamp
+             else np.array([np.datetime64("now", "m")]))
+    base = feature_rows(spec, windows, levels, stamp, np.zeros(1))
+    rows = np.repeat(base, len(horizons), axis=0)
+    rows[:, spec.feature_names.index(HORIZON_FEATURE)] = horizons
+    return rows
 
 
 def _impute(model: EventModel, rows: np.ndarray, missing: list[str]) -> np.ndarray:
