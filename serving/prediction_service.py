@@ -13,6 +13,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from serving.capture import PredictionCapture
+from serving.errors import APIError
 from serving.metrics import Metrics
 from serving.model_cache import LoadedModel, ModelCache
 from serving.response_cache import ResponseCache
@@ -45,6 +46,10 @@ class PredictionService:
                 "latency_ms": {k: round(float(v), 3) for k, v in percentiles.items()},
                 "latency_window": int(recent.size)}
 
+    def _failed(self, family: str) -> None:
+        self.metrics.prediction_errors.labels(family).inc()
+        self._count(family, None)
+
     def _count(self, family: str, elapsed_ms: float | None) -> None:
         with self._lock:
             if elapsed_ms is None:
@@ -64,9 +69,11 @@ class PredictionService:
         if answer is None:
             try:
                 answer = respond(loaded, body)
+            except ValueError as error:  # inputs the schema admits but the model cannot use
+                self._failed(family)
+                raise APIError(422, "invalid_input", str(error)) from error
             except Exception:
-                self.metrics.prediction_errors.labels(family).inc()
-                self._count(family, None)
+                self._failed(family)
                 raise
             self.responses.put(key, answer)
         elapsed_ms = (time.perf_counter() - started) * 1000

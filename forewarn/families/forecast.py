@@ -58,6 +58,8 @@ def forecast(spec: TelemetrySpec, model: EventModel, observation: Observation,
     grid = np.arange(GRID_STEP_MINUTES, longest + 1, GRID_STEP_MINUTES)
     all_horizons = np.concatenate([np.asarray(horizons, dtype=np.float64), grid])
     rows = _impute(model, _rows(spec, observation, all_horizons), missing)
+    if not np.isfinite(rows).all():
+        raise ValueError("inputs too large: their features overflow 32-bit floats")
     probabilities = model.probability(rows)
     asked = len(horizons)
     crossed = np.flatnonzero(probabilities[asked:] >= 0.5)

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 Percent = Annotated[float, Field(ge=0, le=100)]
-NonNegative = Annotated[float, Field(ge=0)]
+NonNegative = Annotated[float, Field(ge=0, le=1e9)]  # bounded: features are float32
 Fraction = Annotated[float, Field(ge=0, le=1)]
 Window = Field(min_length=1, max_length=1440, description="Values at 1-minute steps, oldest first.")
 

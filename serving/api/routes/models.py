@@ -6,7 +6,7 @@ import contextlib
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from mlflow.entities.model_registry import ModelVersion
 from mlflow.exceptions import MlflowException
 
@@ -24,6 +24,8 @@ from serving.errors import APIError
 from serving.model_cache import ModelCache
 
 router = APIRouter(prefix="/models", tags=["models"])
+ModelName = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$",
+                                description="A registered model's name.")]
 
 
 @dataclass(frozen=True)
@@ -80,21 +82,22 @@ def list_models(_: ModelReader, registry: RegistryDep, models: ModelsDep,
 
 
 @router.get("/{name}", response_model=ModelPublic)
-def read_model(name: str, _: ModelReader, registry: RegistryDep,
+def read_model(name: ModelName, _: ModelReader, registry: RegistryDep,
                models: ModelsDep) -> ModelPublic:
     """One model: its aliases and the version this process serves."""
     return _public(name, _registered(registry, name), models)
 
 
 @router.get("/{name}/versions", response_model=list[ModelVersionPublic])
-def list_versions(name: str, _: ModelReader, registry: RegistryDep) -> list[ModelVersionPublic]:
+def list_versions(name: ModelName, _: ModelReader,
+                  registry: RegistryDep) -> list[ModelVersionPublic]:
     """Every version, newest first, with the gate's decision and its training data."""
     registered = _registered(registry, name)
     return [_version_public(v, registered.aliases_of(v.version)) for v in registered.versions]
 
 
 @router.post("/{name}/stage", response_model=ModelPublic)
-def stage(name: str, body: StageRequest, _: ModelWriter, registry: RegistryDep,
+def stage(name: ModelName, body: StageRequest, _: ModelWriter, registry: RegistryDep,
           models: ModelsDep) -> ModelPublic:
     """Move an alias to a version; a moved champion is served at once."""
     registered = _registered(registry, name)
@@ -112,7 +115,7 @@ def stage(name: str, body: StageRequest, _: ModelWriter, registry: RegistryDep,
 
 
 @router.get("/{name}/metrics")
-def model_metrics(name: str, _: ModelReader, registry: RegistryDep, models: ModelsDep,
+def model_metrics(name: ModelName, _: ModelReader, registry: RegistryDep, models: ModelsDep,
                   service: ServiceDep) -> dict[str, Any]:
     """This process's measurements of the model (requests, errors, latency percentiles over
     recent requests) and the held-out metrics its serving version logged at training."""
@@ -126,7 +129,7 @@ def model_metrics(name: str, _: ModelReader, registry: RegistryDep, models: Mode
 
 
 @router.get("/{name}/drift")
-def model_drift(name: str, _: ModelReader, store: StoreDep) -> dict[str, Any]:
+def model_drift(name: ModelName, _: ModelReader, store: StoreDep) -> dict[str, Any]:
     """The latest drift report of the model, written by the drift analysis flow."""
     key = f"drift/{name}/latest.json"
     if not store.exists(key):
