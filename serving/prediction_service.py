@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import defaultdict, deque
+from collections import OrderedDict, defaultdict, deque
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +20,7 @@ from serving.response_cache import ResponseCache
 
 Responder = Callable[[LoadedModel, Any], dict[str, Any]]
 RECENT = 10_000  # latencies kept per family for percentiles
+LATEST_INPUTS = 10_000  # systems whose last request the stream endpoint can re-score
 
 
 class PredictionService:
@@ -31,7 +32,23 @@ class PredictionService:
             models, responses, capture, metrics)
         self._latencies: dict[str, deque[float]] = defaultdict(lambda: deque(maxlen=RECENT))
         self._counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # served, failed
+        self._latest: OrderedDict[tuple[str, str], BaseModel] = OrderedDict()
         self._lock = threading.Lock()
+
+    def latest(self, family: str, system_id: str) -> BaseModel | None:
+        """The last request `system_id` sent for `family` (what a stream re-scores)."""
+        with self._lock:
+            return self._latest.get((family, system_id))
+
+    def _remember(self, family: str, body: BaseModel) -> None:
+        system_id = getattr(body, "system_id", None)
+        if system_id is None:
+            return
+        with self._lock:
+            self._latest[(family, system_id)] = body
+            self._latest.move_to_end((family, system_id))
+            while len(self._latest) > LATEST_INPUTS:
+                self._latest.popitem(last=False)
 
     def measurements(self, family: str) -> dict[str, Any]:
         """This process's requests, errors and latency percentiles (recent) for `family`."""
@@ -84,6 +101,7 @@ class PredictionService:
         }
         self.metrics.predictions.labels(family, loaded.version).inc()
         self._count(family, elapsed_ms)
+        self._remember(family, body)
         self.capture.record(family, loaded.version, request_id, body.model_dump(mode="json"),
                             response, elapsed_ms)
         return response

@@ -108,7 +108,7 @@ def respond_bottleneck(loaded: LoadedModel, body: BottleneckRequest) -> dict[str
     outlook = bottleneck_outlook(loaded, body)
     prediction = bottleneck_prediction(outlook)
     actions = RECOMMENDATIONS.get(prediction.predicted_resource or "", [])
-    return {"prediction": prediction.model_dump(),
+    return {"system_id": body.system_id, "prediction": prediction.model_dump(),
             "recommendations": [action.model_dump() for action in actions],
             "metadata": _metadata(loaded, outlook)}
 
@@ -118,7 +118,8 @@ def respond_failure(loaded: LoadedModel, body: FailureRequest) -> dict[str, Any]
     outlook = failure_outlook(loaded, body)
     predictions = failure_predictions(outlook, body.severity_threshold)
     worst = max(p.failure_probability for p in predictions)
-    return {"failure_predictions": [p.model_dump() for p in predictions],
+    return {"system_id": body.system_id,
+            "failure_predictions": [p.model_dump() for p in predictions],
             "time_to_failure": outlook.minutes_to_event,
             "system_health_score": round(1 - worst, 4),
             "metadata": _metadata(loaded, outlook)}

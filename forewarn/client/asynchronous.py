@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 import httpx
 
 from forewarn.client import calls
 from forewarn.client.calls import Call
-from forewarn.client.errors import ForewarnError
+from forewarn.client.errors import ForewarnError, error_from_response
 from forewarn.client.sync import DEFAULT_URL
 from forewarn.client.transport import auth_headers, connection_error, outcome, retry_delay
 from forewarn.schemas.models import ModelPublic, ModelsPublic, ModelVersionPublic
-from forewarn.schemas.predictions import BottleneckResponse, FailureResponse
+from forewarn.schemas.predictions import BottleneckResponse, FailureResponse, StreamEvent
 
 T = TypeVar("T")
 
@@ -59,6 +59,27 @@ class AsyncClient:
         """POST /predict/failure-prevention."""
         return await self._run(calls.predict_failure(system_id, monitoring_data, time_horizons,
                                                      severity_threshold))
+
+    async def batch_predict_bottlenecks(self, requests: Sequence[Mapping[str, Any]]
+                                        ) -> list[calls.BatchResult]:
+        """POST /predict/bottleneck/batch: each item's prediction or error, in order."""
+        return await self._run(calls.batch_predict_bottlenecks(requests))
+
+    async def stream_predictions(
+        self, system_id: str,
+        prediction_types: Sequence[str] = ("bottleneck", "failure_prevention"),
+        update_interval: float = 30.0, max_events: int | None = None,
+    ) -> AsyncIterator[StreamEvent]:
+        """GET /predict/stream as an async iterator of events."""
+        params = calls.stream_params(system_id, prediction_types, update_interval, max_events)
+        async with self._http.stream("GET", "/predict/stream", params=params,
+                                     timeout=None) as answer:
+            if not answer.is_success:
+                await answer.aread()
+                raise error_from_response(answer)
+            async for line in answer.aiter_lines():
+                if (event := calls.stream_event(line)) is not None:
+                    yield event
 
     async def list_models(self, name_contains: str | None = None, page: int = 1,
                           page_size: int = 20) -> ModelsPublic:

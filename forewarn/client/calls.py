@@ -9,7 +9,13 @@ from typing import Any, Generic, TypeVar
 from pydantic import TypeAdapter
 
 from forewarn.schemas.models import ModelPublic, ModelsPublic, ModelVersionPublic
-from forewarn.schemas.predictions import BottleneckResponse, FailureResponse
+from forewarn.schemas.predictions import (
+    BatchResponse,
+    BottleneckResponse,
+    FailureResponse,
+    ItemError,
+    StreamEvent,
+)
 
 T = TypeVar("T")
 
@@ -71,3 +77,40 @@ def health() -> Call[dict[str, Any]]:
 
 def status() -> Call[dict[str, Any]]:
     return Call("GET", "/status", dict)
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """One item of a batch: its system, and its prediction or its error."""
+
+    index: int
+    system_id: str | None
+    prediction: BottleneckResponse | None
+    error: ItemError | None
+
+
+def batch_predict_bottlenecks(requests: Sequence[Mapping[str, Any]]) -> Call[list[BatchResult]]:
+    items = [dict(item) for item in requests]
+
+    def parse(body: Any) -> list[BatchResult]:
+        answer = BatchResponse.model_validate(body)
+        return [BatchResult(
+            index=item.index, system_id=items[item.index].get("system_id"),
+            prediction=BottleneckResponse.model_validate(item.result) if item.result else None,
+            error=item.error) for item in answer.results]
+
+    return Call("POST", "/predict/bottleneck/batch", parse, json={"requests": items})
+
+
+def stream_params(system_id: str, prediction_types: Sequence[str], update_interval: float,
+                  max_events: int | None) -> dict[str, Any]:
+    params: dict[str, Any] = {"system_id": system_id, "prediction_types": list(prediction_types),
+                              "update_interval": update_interval}
+    return params | ({"max_events": max_events} if max_events else {})
+
+
+def stream_event(line: str) -> StreamEvent | None:
+    """The event on an SSE `data:` line (None for other lines)."""
+    if not line.startswith("data: "):
+        return None
+    return StreamEvent.model_validate_json(line.removeprefix("data: "))

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 import httpx
 
 from forewarn.client import calls
 from forewarn.client.calls import Call
-from forewarn.client.errors import ForewarnError
+from forewarn.client.errors import ForewarnError, error_from_response
 from forewarn.client.transport import auth_headers, connection_error, outcome, retry_delay
 from forewarn.schemas.models import ModelPublic, ModelsPublic, ModelVersionPublic
-from forewarn.schemas.predictions import BottleneckResponse, FailureResponse
+from forewarn.schemas.predictions import BottleneckResponse, FailureResponse, StreamEvent
 
 T = TypeVar("T")
 DEFAULT_URL = "http://127.0.0.1:8000/v1"
@@ -57,6 +57,25 @@ class Client:
         """POST /predict/failure-prevention."""
         return self._run(calls.predict_failure(system_id, monitoring_data, time_horizons,
                                                severity_threshold))
+
+    def batch_predict_bottlenecks(self, requests: Sequence[Mapping[str, Any]]
+                                  ) -> list[calls.BatchResult]:
+        """POST /predict/bottleneck/batch: each item's prediction or error, in order."""
+        return self._run(calls.batch_predict_bottlenecks(requests))
+
+    def stream_predictions(self, system_id: str,
+                           prediction_types: Sequence[str] = ("bottleneck", "failure_prevention"),
+                           update_interval: float = 30.0, max_events: int | None = None
+                           ) -> Iterator[StreamEvent]:
+        """GET /predict/stream: events as they arrive (until `max_events`, or forever)."""
+        params = calls.stream_params(system_id, prediction_types, update_interval, max_events)
+        with self._http.stream("GET", "/predict/stream", params=params, timeout=None) as answer:
+            if not answer.is_success:
+                answer.read()
+                raise error_from_response(answer)
+            for line in answer.iter_lines():
+                if (event := calls.stream_event(line)) is not None:
+                    yield event
 
     def list_models(self, name_contains: str | None = None, page: int = 1,
                     page_size: int = 20) -> ModelsPublic:

@@ -62,6 +62,11 @@ class BottleneckPrediction(BaseModel):
     severity_score: float = Field(description="10 x bottleneck_probability (0-10).")
     confidence_interval: ConfidenceInterval
 
+    @property
+    def probability(self) -> float:
+        """Shortcut to `bottleneck_probability` (the seed SDK's name)."""
+        return self.bottleneck_probability
+
 
 class Recommendation(BaseModel):
     action: str
@@ -81,6 +86,7 @@ class PredictionMetadata(BaseModel):
 
 class BottleneckResponse(BaseModel):
     request_id: str
+    system_id: str
     prediction: BottleneckPrediction
     recommendations: list[Recommendation]
     metadata: PredictionMetadata
@@ -131,6 +137,7 @@ class FailurePrediction(BaseModel):
 
 class FailureResponse(BaseModel):
     request_id: str
+    system_id: str
     failure_predictions: list[FailurePrediction]
     time_to_failure: float | None = Field(
         description="Minutes until a failure is more likely than not; null beyond a day.")
@@ -172,3 +179,17 @@ class WorkloadForecastRequest(BaseModel):
     agent_types: list[str] = Field(default_factory=list, max_length=50)
     historical_context: dict[str, Any] = Field(default_factory=dict)
     external_factors: dict[str, Any] = Field(default_factory=dict)
+
+
+class StreamEvent(BaseModel):
+    """One Server-Sent Event of GET /predict/stream."""
+
+    event: Literal["prediction", "waiting", "error"]
+    type: Literal["bottleneck", "failure_prevention"]
+    system_id: str
+    probability: float | None = None
+    severity: str | None = None
+    model_version: str | None = None
+    response: dict[str, Any] | None = None
+    code: str | None = None
+    message: str | None = None

@@ -94,3 +94,31 @@ def test_rate_limit_error_carries_retry_after(api_url: str, serving_settings: Se
             client.predict_bottleneck(body["system_id"], body["features"])
 
     assert limited.value.retry_after >= 1 and limited.value.status == 429
+
+
+def test_seed_batch_and_streaming_examples_run(api_url: str, keys: dict[str, str]) -> None:
+    features = bottleneck_body()["features"]
+    batch_requests = [{"system_id": f"cluster-{i:02d}", "features": features}
+                      for i in range(1, 11)]
+    batch_requests[3] = {"system_id": "cluster-04", "features": {"cpu_utilization": [200]}}
+
+    async def main() -> tuple[list, list]:
+        client = AsyncClient(api_key=keys["predict"], base_url=api_url)
+        batch_results = await client.batch_predict_bottlenecks(batch_requests)
+        events = [event async for event in client.stream_predictions(
+            system_id="cluster-01", prediction_types=["bottleneck", "failure_prevention"],
+            update_interval=1, max_events=2)]
+        await client.close()
+        return batch_results, events
+
+    batch_results, events = asyncio.run(main())
+
+    alerts = [r.system_id for r in batch_results if r.prediction and
+              r.prediction.probability > 0.7]
+    assert len(batch_results) == 10 and all(s.startswith("cluster-") for s in alerts)
+    assert batch_results[3].prediction is None
+    assert batch_results[3].error.code == "validation_error"
+    assert batch_results[0].prediction.system_id == "cluster-01"
+    bottleneck, failure = events
+    assert (bottleneck.type, bottleneck.event) == ("bottleneck", "prediction")
+    assert (failure.type, failure.event) == ("failure_prevention", "waiting")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from fastapi.testclient import TestClient
 
 from forewarn.settings import Settings
@@ -150,3 +152,29 @@ def test_workload_forecast_names_the_missing_model(client: TestClient,
     assert answer.status_code == 404
     assert answer.json()["error"]["code"] == "model_not_found"
     assert "workload" in answer.json()["error"]["message"]
+
+
+def read_events(client: TestClient, key: str, **params: object) -> list[dict]:
+    with client.stream("GET", "/v1/predict/stream", params=params,
+                       headers={"X-API-Key": key}) as answer:
+        assert answer.status_code == 200
+        assert answer.headers["content-type"].startswith("text/event-stream")
+        lines = [line for line in answer.iter_lines() if line.startswith("data: ")]
+    return [json.loads(line.removeprefix("data: ")) for line in lines]
+
+
+def test_stream_rescores_the_systems_last_inputs(client: TestClient,
+                                                 keys: dict[str, str]) -> None:
+    headers = {"X-API-Key": keys["predict"]}
+    before = read_events(client, keys["predict"], system_id="streamed", max_events=2)
+    client.post("/v1/predict/bottleneck", json=bottleneck_body(system_id="streamed"),
+                headers=headers)
+
+    after = read_events(client, keys["predict"], system_id="streamed",
+                        prediction_types=["bottleneck"], max_events=2, update_interval=1)
+
+    assert [e["event"] for e in before] == ["waiting", "waiting"]
+    assert {e["type"] for e in before} == {"bottleneck", "failure_prevention"}
+    assert [e["event"] for e in after] == ["prediction", "prediction"]
+    assert 0 <= after[0]["probability"] <= 1
+    assert after[0]["severity"] in {"low", "warning", "critical"}

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
 
 from forewarn.schemas.predictions import (
     BatchRequest,
@@ -19,6 +20,7 @@ from serving.api.deps import Predictor, RegistryDep, ServiceDep, SettingsDep
 from serving.batch import answer_batch
 from serving.errors import APIError
 from serving.predictors import respond_bottleneck, respond_failure
+from serving.streaming import STREAM_TYPES, prediction_events
 
 router = APIRouter(prefix="/predict", tags=["predictions"])
 
@@ -77,3 +79,21 @@ def predict_workload(body: WorkloadForecastRequest, _: Predictor,
         "has no champion: no workload forecasting model has been trained yet"
     raise APIError(404, "model_not_found", f"model 'workload' {detail}",
                    {"model": "workload"})
+
+
+@router.get("/stream", response_class=StreamingResponse,
+            responses={200: {"content": {"text/event-stream": {}}}})
+async def stream_predictions(
+    request: Request, _: Predictor, service: ServiceDep,
+    system_id: Annotated[str, Query(min_length=1, max_length=200)],
+    prediction_types: Annotated[list[Literal["bottleneck", "failure_prevention"]] | None,
+                                Query(description="Default: every type.")] = None,
+    update_interval: Annotated[float, Query(ge=1, le=3600)] = 30.0,
+    max_events: Annotated[int | None, Query(ge=1, le=100_000)] = None,
+) -> StreamingResponse:
+    """Server-Sent Events: the system's last inputs scored again every `update_interval`
+    seconds by the current champion of each requested type."""
+    kinds = list(dict.fromkeys(prediction_types or STREAM_TYPES))
+    events = prediction_events(request, service, system_id, kinds, update_interval, max_events)
+    return StreamingResponse(events, media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache"})
