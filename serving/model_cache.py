@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
+import random
 import threading
 import time
 from collections.abc import Callable
@@ -37,6 +38,7 @@ class CacheStatus:
     ready: bool
     models: dict[str, str]
     errors: dict[str, str] = field(default_factory=dict)
+    canaries: dict[str, dict[str, float | str]] = field(default_factory=dict)
 
 
 class ModelCache:
@@ -45,8 +47,10 @@ class ModelCache:
     def __init__(self, families: list[str], load: Callable[[str, str], EventModel],
                  champion_version: Callable[[str], str | None], metrics: Metrics) -> None:
         self.families = families
-        self._load, self._champion_version, self.metrics = load, champion_version, metrics
+        self._load_model, self._champion_version = load, champion_version
+        self.metrics = metrics
         self._models: dict[str, LoadedModel] = {}
+        self._canaries: dict[str, tuple[LoadedModel, float]] = {}  # name -> (model, share)
         self._errors: dict[str, str] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -61,7 +65,11 @@ class ModelCache:
         return cls(families, registry.load, champion, metrics)
 
     def get(self, name: str) -> LoadedModel:
-        """The model serving `name`; 503 until it is loaded."""
+        """The model answering this request for `name` (the canary for its share of traffic);
+        503 until one is loaded."""
+        canary = self._canaries.get(name)
+        if canary is not None and random.random() < canary[1]:
+            return canary[0]
         loaded = self._models.get(name)
         if loaded is None:
             reason = self._errors.get(name, "it has not been loaded yet")
@@ -86,28 +94,50 @@ class ModelCache:
         current = self._models.get(name)
         if current is not None and current.version == version:
             return current
+        loaded = self._load(name, version)
+        self._models[name] = loaded  # one reference swap: readers see the old or the new
+        self._errors.pop(name, None)
+        self._account(name, current, loaded)
+        return loaded
+
+    def deploy_canary(self, name: str, version: str, share: float) -> LoadedModel | None:
+        """Serve `version` to `share` (0-1] of `name`'s requests beside the champion; a share
+        of 0 removes the canary. A version that fails to load changes nothing."""
+        current = self._canaries.get(name)
+        if share <= 0:
+            self._canaries.pop(name, None)
+            self._account(name, current[0] if current else None, None)
+            return None
+        same = current is not None and current[0].version == version
+        loaded = current[0] if same else self._load(name, version)
+        self._canaries[name] = (loaded, share)
+        if not same:
+            self._account(name, current[0] if current else None, loaded)
+        return loaded
+
+    def _load(self, name: str, version: str) -> LoadedModel:
         try:
-            model = self._load(name, version)
+            model = self._load_model(name, version)
         except Exception as error:
             self._errors[name] = f"version {version} failed to load: {error}"
             self.metrics.model_loads.labels(name, "failed").inc()
-            log.exception("loading %s v%s failed; keeping the previous version", name, version)
+            log.exception("loading %s v%s failed; keeping what serves now", name, version)
             raise APIError(502, "model_load_failed", self._errors[name]) from error
-        size = len(model.event.save_raw())
-        loaded = LoadedModel(name, version, model, time.time(), size)
-        self._models[name] = loaded  # one reference swap: readers see the old or the new
-        self._errors.pop(name, None)
         self.metrics.model_loads.labels(name, "loaded").inc()
-        if current is not None:
-            self.metrics.model_memory.remove(name, current.version)
-        self.metrics.model_memory.labels(name, version).set(size)
-        return loaded
+        return LoadedModel(name, version, model, time.time(), len(model.event.save_raw()))
+
+    def _account(self, name: str, old: LoadedModel | None, new: LoadedModel | None) -> None:
+        """Keep the memory gauge equal to what is loaded."""
+        if old is not None:
+            self.metrics.model_memory.remove(name, old.version)
+        if new is not None:
+            self.metrics.model_memory.labels(name, new.version).set(new.size_bytes)
 
     def unload(self, name: str) -> None:
         """Stop serving `name` (until the next sync)."""
-        removed = self._models.pop(name, None)
-        if removed is not None:
-            self.metrics.model_memory.remove(name, removed.version)
+        self._account(name, self._models.pop(name, None), None)
+        canary = self._canaries.pop(name, None)
+        self._account(name, canary[0] if canary else None, None)
 
     def sync_all(self) -> None:
         for name in self.families:
@@ -130,4 +160,6 @@ class ModelCache:
     def status(self) -> CacheStatus:
         models = {name: loaded.version for name, loaded in self._models.items()}
         ready = all(name in models for name in self.families)
-        return CacheStatus(ready, models, dict(self._errors))
+        canaries = {name: {"version": loaded.version, "share": share}
+                    for name, (loaded, share) in self._canaries.items()}
+        return CacheStatus(ready, models, dict(self._errors), canaries)

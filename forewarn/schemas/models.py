@@ -38,3 +38,24 @@ class StageRequest(BaseModel):
     version: str = Field(min_length=1, pattern=r"^\d+$")
     alias: Literal["champion", "challenger", "none"] = Field(
         description="The alias to move to this version; none removes its aliases.")
+
+
+class DeployRequest(BaseModel):
+    version: str = Field(pattern=r"^\d+$")
+    canary_percentage: float = Field(
+        default=100.0, ge=0, le=100,
+        description="Share of requests this version answers beside the champion; 0 removes it.")
+
+
+class DeploymentPublic(BaseModel):
+    model: str
+    champion_version: str | None = Field(description="What the other requests get.")
+    canary_version: str | None
+    canary_percentage: float
+
+
+class RegisterRequest(BaseModel):
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+    run_id: str = Field(pattern=r"^[0-9a-f]{32}$", description="MLflow run holding the model.")
+    artifact_path: str = Field(default="model", pattern=r"^[A-Za-z0-9._/-]{1,200}$")
+    description: str | None = Field(default=None, max_length=2000)

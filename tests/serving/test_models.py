@@ -110,3 +110,49 @@ def test_drift_is_404_until_a_report_exists(client: TestClient, keys: dict[str, 
     assert missing.status_code == 404
     assert missing.json()["error"]["code"] == "drift_report_not_found"
     assert found.json() == {"psi": {"cpu": 0.02}}
+
+
+def test_register_deploy_as_canary_and_withdraw(client: TestClient, keys: dict[str, str],
+                                                champions: dict[str, LoggedRun]) -> None:
+    writer = {"X-API-Key": keys["writer"]}
+    run_id = champions["bottleneck"].run_id
+    missing_run = client.post("/v1/models/register", headers=writer,
+                              json={"name": "bottleneck", "run_id": "0" * 32})
+    registered = client.post("/v1/models/register", headers=writer,
+                             json={"name": "bottleneck", "run_id": run_id})
+    assert missing_run.status_code == 404 and registered.status_code == 201, registered.text
+    version = registered.json()["version"]
+    champion = client.get("/v1/models/bottleneck",
+                          headers={"X-API-Key": keys["reader"]}).json()["serving_version"]
+
+    deployed = client.post("/v1/models/bottleneck/deploy", headers=writer,
+                           json={"version": version, "canary_percentage": 100})
+    canary_answer = served_version(client, keys, "canary-on")
+    withdrawn = client.post("/v1/models/bottleneck/deploy", headers=writer,
+                            json={"version": version, "canary_percentage": 0})
+
+    assert deployed.json() == {"model": "bottleneck", "champion_version": champion,
+                               "canary_version": version, "canary_percentage": 100.0}
+    assert canary_answer == version
+    assert withdrawn.json()["canary_version"] is None
+    assert served_version(client, keys, "canary-off") == champion
+
+
+def test_delete_is_refused_for_a_champion_unless_forced(client: TestClient,
+                                                        keys: dict[str, str],
+                                                        champions: dict[str, LoggedRun]
+                                                        ) -> None:
+    writer = {"X-API-Key": keys["writer"]}
+    created = client.post("/v1/models/register", headers=writer,
+                          json={"name": "throwaway", "run_id": champions["failure"].run_id})
+    version = created.json()["version"]
+    client.post("/v1/models/throwaway/stage", headers=writer,
+                json={"version": version, "alias": "champion"})
+
+    refused = client.delete("/v1/models/throwaway", headers=writer)
+    forced = client.delete("/v1/models/throwaway", params={"force": True}, headers=writer)
+    gone = client.get("/v1/models/throwaway", headers={"X-API-Key": keys["reader"]})
+
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "model_is_champion"
+    assert forced.status_code == 204
+    assert gone.status_code == 404

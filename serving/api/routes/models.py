@@ -10,7 +10,15 @@ from fastapi import APIRouter, Path, Query
 from mlflow.entities.model_registry import ModelVersion
 from mlflow.exceptions import MlflowException
 
-from forewarn.schemas.models import ModelPublic, ModelsPublic, ModelVersionPublic, StageRequest
+from forewarn.schemas.models import (
+    DeploymentPublic,
+    DeployRequest,
+    ModelPublic,
+    ModelsPublic,
+    ModelVersionPublic,
+    RegisterRequest,
+    StageRequest,
+)
 from forewarn.tracking import Registry
 from serving.api.deps import (
     ModelReader,
@@ -136,3 +144,51 @@ def model_drift(name: ModelName, _: ModelReader, store: StoreDep) -> dict[str, A
         raise APIError(404, "drift_report_not_found",
                        f"no drift report for {name!r} yet: the drift analysis flow writes {key}")
     return store.get_json(key)
+
+
+@router.post("/register", response_model=ModelVersionPublic, status_code=201)
+def register(body: RegisterRequest, _: ModelWriter, registry: RegistryDep) -> ModelVersionPublic:
+    """Register the model a run logged as a new version (no alias: the gate or /stage moves
+    aliases)."""
+    try:
+        registry.client.get_run(body.run_id)
+    except MlflowException as error:
+        raise APIError(404, "run_not_found", f"no MLflow run {body.run_id}") from error
+    if body.name not in registry.model_names():
+        registry.client.create_registered_model(body.name)
+    version = registry.client.create_model_version(
+        body.name, source=f"runs:/{body.run_id}/{body.artifact_path}", run_id=body.run_id,
+        description=body.description)
+    registry.tag_version(body.name, version.version, {"run_id": body.run_id})
+    return _version_public(registry.version(body.name, version.version), [])
+
+
+@router.post("/{name}/deploy", response_model=DeploymentPublic)
+def deploy(name: ModelName, body: DeployRequest, _: ModelWriter, registry: RegistryDep,
+           models: ModelsDep) -> DeploymentPublic:
+    """Load a version into this process beside the champion, for a share of the traffic."""
+    if name not in models.families:
+        raise APIError(404, "model_not_served", f"{name!r} is not a served model family")
+    registered = _registered(registry, name)
+    if all(v.version != body.version for v in registered.versions):
+        raise APIError(404, "version_not_found", f"{name} has no version {body.version}")
+    models.deploy_canary(name, body.version, body.canary_percentage / 100)
+    cache = models.status()
+    canary = cache.canaries.get(name, {})
+    return DeploymentPublic(model=name, champion_version=cache.models.get(name),
+                            canary_version=canary.get("version"),
+                            canary_percentage=float(canary.get("share", 0.0)) * 100)
+
+
+@router.delete("/{name}", status_code=204)
+def delete_model(name: ModelName, _: ModelWriter, registry: RegistryDep, models: ModelsDep,
+                 force: bool = False) -> None:
+    """Delete a registered model and all its versions; refused while it has a champion,
+    unless forced."""
+    registered = _registered(registry, name)
+    if "champion" in registered.aliases and not force:
+        raise APIError(409, "model_is_champion",
+                       f"{name} v{registered.aliases['champion']} is champion and may be "
+                       "serving; pass force=true to delete it anyway")
+    registry.client.delete_registered_model(name)
+    models.unload(name)
