@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
+from forewarn.schemas.optimization import OptimizationRequest, OptimizationResponse
 from forewarn.schemas.predictions import (
     BatchRequest,
     BatchResponse,
@@ -16,9 +17,10 @@ from forewarn.schemas.predictions import (
     FailureResponse,
     WorkloadForecastRequest,
 )
-from serving.api.deps import Predictor, RegistryDep, ServiceDep, SettingsDep
+from serving.api.deps import ModelsDep, Predictor, RegistryDep, ServiceDep, SettingsDep
 from serving.batch import answer_batch
 from serving.errors import APIError
+from serving.optimizer import optimize
 from serving.predictors import respond_bottleneck, respond_failure
 from serving.streaming import STREAM_TYPES, prediction_events
 
@@ -97,3 +99,11 @@ async def stream_predictions(
     events = prediction_events(request, service, system_id, kinds, update_interval, max_events)
     return StreamingResponse(events, media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache"})
+
+
+@router.post("/resource-optimization", response_model=OptimizationResponse)
+def optimize_resources(body: OptimizationRequest, request: Request, _: Predictor,
+                       models: ModelsDep) -> dict[str, Any]:
+    """An allocation that meets the objectives and constraints at the forecast peak, solved
+    with SLSQP over a stated utilisation model, with alternatives and their trade-offs."""
+    return {"request_id": request.state.request_id} | optimize(body, models)

@@ -1,0 +1,89 @@
+"""POST /predict/resource-optimization: requests into `forewarn.optimization` problems, plans
+into the seed's response shape, plus the bottleneck champion's risk when metrics are given."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from forewarn.optimization import DEFAULT_UNIT_COSTS, Plan, Problem, evaluate, solve
+from forewarn.schemas.optimization import OptimizationRequest
+from forewarn.schemas.predictions import BottleneckRequest
+from serving.model_cache import ModelCache
+from serving.predictors import bottleneck_outlook
+
+ALTERNATIVES = {
+    "cost_optimized": ({"minimize_cost": 1.0}, "Lowest cost that still meets the performance "
+                       "floor; less headroom for surprises"),
+    "performance_optimized": ({"maximize_performance": 1.0, "maintain_reliability": 0.5},
+                              "Most headroom the cost ceiling allows; costs more"),
+}
+
+
+def problem(body: OptimizationRequest, weights: dict[str, float] | None = None) -> Problem:
+    load = body.workload_forecast.predicted_load
+    growth = max(load) / max(load[0], 1e-6)
+    utilisation = {r: min(body.current_utilization[r] * growth, 1.5)
+                   if r in body.current_utilization else max(load)
+                   for r in body.current_allocation}
+    return Problem(current=dict(body.current_allocation), utilisation=utilisation,
+                   weights=weights or body.objectives.model_dump(),
+                   max_cost_increase=body.constraints.max_cost_increase,
+                   min_performance=body.constraints.min_performance_level,
+                   unit_costs=DEFAULT_UNIT_COSTS | dict(body.unit_costs))
+
+
+def _steps(problem_: Problem, plan: Plan) -> list[dict[str, Any]]:
+    cost_now = sum(problem_.unit_costs.get(r, 0) * u for r, u in problem_.current.items()) or 1
+    steps = []
+    for resource, units in plan.allocation.items():
+        delta = units - problem_.current[resource]
+        if abs(delta) < 1e-9:
+            continue
+        verb = "increase" if delta > 0 else "reduce"
+        steps.append({"step": len(steps) + 1, "action": f"{verb}_{resource}",
+                      "details": f"{problem_.current[resource]:g} -> {units:g} {resource}",
+                      "cost_impact": round(problem_.unit_costs.get(resource, 0) * delta
+                                           / cost_now, 4)})
+    return steps
+
+
+def optimize(body: OptimizationRequest, models: ModelCache) -> dict[str, Any]:
+    """The response body, without request id."""
+    base = problem(body)
+    now = evaluate(base, np.array(list(base.current.values()), dtype=float))
+    plan = solve(base)
+    alternatives = []
+    for name, (weights, trade_offs) in ALTERNATIVES.items():
+        other = solve(problem(body, weights))
+        alternatives.append({"name": name, "allocation": other.allocation,
+                             "cost_change": round(other.cost_change, 4),
+                             "performance_impact": round(other.performance - plan.performance, 4),
+                             "trade_offs": trade_offs})
+    steps = _steps(base, plan)
+    return {
+        "system_id": body.system_id,
+        "optimization": {
+            "recommended_allocation": plan.allocation,
+            "scaling_strategy": "vertical" if steps else "none",
+            "implementation_plan": steps,
+            "expected_outcomes": {
+                "cost_change": round(plan.cost_change, 4),
+                "performance_improvement": round(plan.performance - now.performance, 4),
+                "reliability_impact": round(plan.reliability - now.reliability, 4)},
+            "feasible": plan.feasible,
+        },
+        "alternatives": alternatives,
+        "bottleneck_risk": _risk(body, models),
+    }
+
+
+def _risk(body: OptimizationRequest, models: ModelCache) -> dict[str, Any] | None:
+    if body.features is None:
+        return None
+    loaded = models.get("bottleneck")
+    request = BottleneckRequest(system_id=body.system_id, features=body.features)
+    answer = bottleneck_outlook(loaded, request).forecasts[0]
+    return {"probability": answer.probability, "predicted_resource": answer.likely_type,
+            "model_version": loaded.version}
