@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-16)
 
-.PHONY: install up demo test lint clean
+.PHONY: install system-deps up demo test lint clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,7 +24,14 @@ up: install
 demo: install
 	$(VENV)/bin/forewarn demo
 
-test: install
+# Servers the tests start themselves (Redis, for rate limits shared by replicas); as root on
+# Debian, install them if missing, else the tests that need them say why they skip.
+system-deps:
+	@command -v redis-server >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+		&& apt-get update -qq && apt-get install -y -qq redis-server >/dev/null; } \
+		|| echo "redis-server is not installed: the Redis rate-limit tests will be skipped"
+
+test: install system-deps
 	$(PY) -m pytest
 
 lint: install
