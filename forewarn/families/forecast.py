@@ -50,29 +50,54 @@ class Outlook:
     imputed: list[str]  # inputs that were missing and stood in for by training medians
 
 
+@dataclass(frozen=True)
+class Query:
+    """One observation to score, at which horizons, with which interval confidence."""
+
+    observation: Observation
+    horizons: Sequence[int]
+    confidence: float = 0.95
+
+
 def forecast(spec: TelemetrySpec, model: EventModel, observation: Observation,
              horizons: Sequence[int], confidence: float = 0.95) -> Outlook:
     """Score `observation` at `horizons` and on a grid of horizons for the time to the event."""
-    missing = _check(spec, model, observation, horizons)
-    longest = max(model.facts.horizons)
-    grid = np.arange(GRID_STEP_MINUTES, longest + 1, GRID_STEP_MINUTES)
-    all_horizons = np.concatenate([np.asarray(horizons, dtype=np.float64), grid])
-    rows = _impute(model, _rows(spec, observation, all_horizons), missing)
+    return forecast_many(spec, model, [Query(observation, horizons, confidence)])[0]
+
+
+def forecast_many(spec: TelemetrySpec, model: EventModel,
+                  queries: Sequence[Query]) -> list[Outlook]:
+    """Score many observations with one call per booster: per-call costs (above all the
+    DMatrix that explanations need) are paid once for the whole batch."""
+    grid = np.arange(GRID_STEP_MINUTES, max(model.facts.horizons) + 1, GRID_STEP_MINUTES)
+    missing = [_check(spec, model, q.observation, q.horizons) for q in queries]
+    blocks = [_impute(model, _rows(spec, q.observation, np.concatenate(
+        [np.asarray(q.horizons, dtype=np.float64), grid])), gone)
+        for q, gone in zip(queries, missing, strict=True)]
+    rows = np.vstack(blocks)
     if not np.isfinite(rows).all():
         raise ValueError("inputs too large: their features overflow 32-bit floats")
     probabilities = model.probability(rows)
-    asked = len(horizons)
-    crossed = np.flatnonzero(probabilities[asked:] >= 0.5)
-    minutes = float(grid[crossed[0]]) if crossed.size else None
-    intervals = model.interval(probabilities[:asked], confidence)
-    types = model.type_probabilities(rows[:asked])
-    drivers = _drivers(model, model.contributions(rows[:asked]))
-    forecasts = [
-        Forecast(int(h), float(probabilities[i]), (float(intervals[i, 0]), float(intervals[i, 1])),
-                 *_likely_type(model, types, i), drivers[i])
-        for i, h in enumerate(horizons)
-    ]
-    return Outlook(forecasts, minutes, missing)
+    starts = np.cumsum([0, *(len(b) for b in blocks)])[:-1]
+    asked = np.concatenate([start + np.arange(len(q.horizons))
+                            for start, q in zip(starts, queries, strict=True)])
+    types = model.type_probabilities(rows[asked])
+    drivers = _drivers(model, model.contributions(rows[asked]))
+    outlooks, offset = [], 0
+    for start, query, gone in zip(starts, queries, missing, strict=True):
+        count = len(query.horizons)
+        chance = probabilities[start: start + count + len(grid)]
+        crossed = np.flatnonzero(chance[count:] >= 0.5)
+        intervals = model.interval(chance[:count], query.confidence)
+        forecasts = [
+            Forecast(int(h), float(chance[i]), (float(intervals[i, 0]), float(intervals[i, 1])),
+                     *_likely_type(model, types, offset + i), drivers[offset + i])
+            for i, h in enumerate(query.horizons)
+        ]
+        outlooks.append(Outlook(forecasts, float(grid[crossed[0]]) if crossed.size else None,
+                                gone))
+        offset += count
+    return outlooks
 
 
 def _check(spec: TelemetrySpec, model: EventModel, observation: Observation,
