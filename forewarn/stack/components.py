@@ -215,7 +215,9 @@ def api_component(settings: Settings) -> Component:
         argv=[*PYTHON_M, "uvicorn", "--factory", "serving.main:create_app",
               "--host", settings.host, "--port", str(settings.api_port),
               "--loop", "uvloop", "--http", "httptools", "--no-access-log"],
-        env={**os.environ, **client_environment(settings), "OMP_NUM_THREADS": "1"},
+        # MLflow's client retries for minutes by default: an API answers 503 in seconds instead.
+        env={**os.environ, **client_environment(settings), "OMP_NUM_THREADS": "1",
+             "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2", "MLFLOW_HTTP_REQUEST_TIMEOUT": "10"},
         log_path=settings.logs_dir / "api.log",
         health_url=f"{settings.api_url}/v1/status",
         host=settings.host,
