@@ -21,12 +21,31 @@ ALTERNATIVES = {
 }
 
 
-def problem(body: OptimizationRequest, weights: dict[str, float] | None = None) -> Problem:
-    load = body.workload_forecast.predicted_load
+ASSUMED_UTILISATION = 0.7
+
+
+def assumptions(body: OptimizationRequest) -> list[str]:
+    """What the request leaves open, said in the response rather than hidden."""
+    notes = []
+    if body.workload_forecast is None:
+        notes.append("no workload forecast: today's utilisation is taken as the peak")
+    unknown = [r for r in body.current_allocation if r not in body.current_utilization]
+    if unknown and body.workload_forecast is None:
+        notes.append(f"utilisation of {', '.join(unknown)} unknown: assumed "
+                     f"{ASSUMED_UTILISATION:.0%} at peak")
+    return notes
+
+
+def _peaks(body: OptimizationRequest) -> dict[str, float]:
+    load = body.workload_forecast.predicted_load if body.workload_forecast else [1.0]
     growth = max(load) / max(load[0], 1e-6)
-    utilisation = {r: min(body.current_utilization[r] * growth, 1.5)
-                   if r in body.current_utilization else max(load)
-                   for r in body.current_allocation}
+    fallback = max(load) if body.workload_forecast else ASSUMED_UTILISATION
+    return {r: min(body.current_utilization[r] * growth, 1.5)
+            if r in body.current_utilization else fallback for r in body.current_allocation}
+
+
+def problem(body: OptimizationRequest, weights: dict[str, float] | None = None) -> Problem:
+    utilisation = _peaks(body)
     return Problem(current=dict(body.current_allocation), utilisation=utilisation,
                    weights=weights or body.objectives.model_dump(),
                    max_cost_increase=body.constraints.max_cost_increase,
@@ -36,6 +55,8 @@ def problem(body: OptimizationRequest, weights: dict[str, float] | None = None) 
 
 def _steps(problem_: Problem, plan: Plan) -> list[dict[str, Any]]:
     cost_now = sum(problem_.unit_costs.get(r, 0) * u for r, u in problem_.current.items()) or 1
+    now = np.array(list(problem_.current.values()), dtype=float)
+    baseline = evaluate(problem_, now).performance
     steps = []
     for resource, units in plan.allocation.items():
         delta = units - problem_.current[resource]
@@ -45,8 +66,17 @@ def _steps(problem_: Problem, plan: Plan) -> list[dict[str, Any]]:
         steps.append({"step": len(steps) + 1, "action": f"{verb}_{resource}",
                       "details": f"{problem_.current[resource]:g} -> {units:g} {resource}",
                       "cost_impact": round(problem_.unit_costs.get(resource, 0) * delta
-                                           / cost_now, 4)})
+                                           / cost_now, 4),
+                      "expected_impact": round(_alone(problem_, now, resource, units)
+                                               - baseline, 4)})
     return steps
+
+
+def _alone(problem_: Problem, now: np.ndarray, resource: str, units: float) -> float:
+    """Modelled performance when only `resource` moves to `units`."""
+    changed = now.copy()
+    changed[list(problem_.current).index(resource)] = units
+    return evaluate(problem_, changed).performance
 
 
 def optimize(body: OptimizationRequest, models: ModelCache) -> dict[str, Any]:
@@ -76,6 +106,7 @@ def optimize(body: OptimizationRequest, models: ModelCache) -> dict[str, Any]:
         },
         "alternatives": alternatives,
         "bottleneck_risk": _risk(body, models),
+        "assumptions": assumptions(body),
     }
 
 

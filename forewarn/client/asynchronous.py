@@ -14,6 +14,7 @@ from forewarn.client.errors import ForewarnError, error_from_response
 from forewarn.client.sync import DEFAULT_URL
 from forewarn.client.transport import auth_headers, connection_error, outcome, retry_delay
 from forewarn.schemas.models import ModelPublic, ModelsPublic, ModelVersionPublic
+from forewarn.schemas.optimization import OptimizationResponse
 from forewarn.schemas.predictions import BottleneckResponse, FailureResponse, StreamEvent
 
 T = TypeVar("T")
@@ -80,6 +81,14 @@ class AsyncClient:
             async for line in answer.aiter_lines():
                 if (event := calls.stream_event(line)) is not None:
                     yield event
+
+    async def optimize_resources(self, system_id: str, current_allocation: Mapping[str, float],
+                           objectives: Mapping[str, float] | None = None,
+                           **options: Any) -> OptimizationResponse:
+        """POST /predict/resource-optimization (options: workload_forecast, constraints,
+        current_utilization, unit_costs, features)."""
+        return await self._run(calls.optimize_resources(system_id, current_allocation, objectives,
+                                                    options))
 
     async def list_models(self, name_contains: str | None = None, page: int = 1,
                           page_size: int = 20) -> ModelsPublic:

@@ -9,6 +9,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import TypeAdapter
 
 from forewarn.schemas.models import ModelPublic, ModelsPublic, ModelVersionPublic
+from forewarn.schemas.optimization import OptimizationResponse
 from forewarn.schemas.predictions import (
     BatchResponse,
     BottleneckResponse,
@@ -114,3 +115,13 @@ def stream_event(line: str) -> StreamEvent | None:
     if not line.startswith("data: "):
         return None
     return StreamEvent.model_validate_json(line.removeprefix("data: "))
+
+
+def optimize_resources(system_id: str, current_allocation: Mapping[str, float],
+                       objectives: Mapping[str, float] | None,
+                       options: Mapping[str, Any]) -> Call[OptimizationResponse]:
+    body = {"system_id": system_id, "current_allocation": dict(current_allocation),
+            **({"objectives": dict(objectives)} if objectives else {}),
+            **{k: v for k, v in options.items() if v is not None}}
+    return Call("POST", "/predict/resource-optimization", _model(OptimizationResponse),
+                json=body)

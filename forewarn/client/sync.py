@@ -13,6 +13,7 @@ from forewarn.client.calls import Call
 from forewarn.client.errors import ForewarnError, error_from_response
 from forewarn.client.transport import auth_headers, connection_error, outcome, retry_delay
 from forewarn.schemas.models import ModelPublic, ModelsPublic, ModelVersionPublic
+from forewarn.schemas.optimization import OptimizationResponse
 from forewarn.schemas.predictions import BottleneckResponse, FailureResponse, StreamEvent
 
 T = TypeVar("T")
@@ -76,6 +77,14 @@ class Client:
             for line in answer.iter_lines():
                 if (event := calls.stream_event(line)) is not None:
                     yield event
+
+    def optimize_resources(self, system_id: str, current_allocation: Mapping[str, float],
+                           objectives: Mapping[str, float] | None = None,
+                           **options: Any) -> OptimizationResponse:
+        """POST /predict/resource-optimization (options: workload_forecast, constraints,
+        current_utilization, unit_costs, features)."""
+        return self._run(calls.optimize_resources(system_id, current_allocation, objectives,
+                                                    options))
 
     def list_models(self, name_contains: str | None = None, page: int = 1,
                     page_size: int = 20) -> ModelsPublic:

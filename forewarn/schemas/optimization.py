@@ -44,7 +44,8 @@ class OptimizationRequest(BaseModel):
         default_factory=dict, description="Utilisation now per resource; when given, peaks "
         "scale it by max(predicted_load) / predicted_load[0], else every resource peaks at "
         "max(predicted_load).")
-    workload_forecast: WorkloadForecast
+    workload_forecast: WorkloadForecast | None = Field(
+        default=None, description="Without it, today's utilisation is taken as the peak.")
     objectives: Objectives = Field(default_factory=Objectives)
     constraints: Constraints = Field(default_factory=Constraints)
     unit_costs: dict[Resource, Annotated[float, Field(ge=0, le=1e6)]] = Field(
@@ -58,6 +59,8 @@ class PlanStep(BaseModel):
     action: str
     details: str
     cost_impact: float = Field(description="Change in cost, as a fraction of today's cost.")
+    expected_impact: float = Field(
+        description="Change in modelled performance if only this step is applied.")
 
 
 class Outcomes(BaseModel):
@@ -94,3 +97,9 @@ class OptimizationResponse(BaseModel):
     optimization: Optimization
     alternatives: list[Alternative]
     bottleneck_risk: BottleneckRisk | None
+    assumptions: list[str] = Field(description="What the request left open and was assumed.")
+
+    @property
+    def recommendations(self) -> list[PlanStep]:
+        """The plan's steps (the seed SDK's name)."""
+        return self.optimization.implementation_plan

@@ -48,6 +48,15 @@ def test_seed_sdk_example_runs_with_names_adapted(api_url: str, keys: dict[str, 
         assert prediction.time_to_bottleneck is None or prediction.time_to_bottleneck > 0
         assert prediction.metadata.imputed_inputs == ["network_io", "agent_queue_depth",
                                                       "active_tasks"]
+
+        optimization = await client.optimize_resources(
+            system_id="prod-cluster-01",
+            current_allocation={"cpu_cores": 64, "memory_gb": 256},
+            objectives={"minimize_cost": 0.3, "maximize_performance": 0.7},
+        )
+        for recommendation in optimization.recommendations:
+            assert recommendation.action and isinstance(recommendation.expected_impact, float)
+        assert optimization.assumptions  # no forecast, no utilisation: said, not hidden
         await client.close()
 
     asyncio.run(main())
