@@ -11,7 +11,7 @@ from fastapi import Depends, FastAPI
 from forewarn.settings import Settings, get_settings
 from forewarn.storage import open_store
 from forewarn.tracking import Registry
-from serving.api.routes import datasets, models, predictions, system
+from serving.api.routes import datasets, infrastructure, models, predictions, system, training
 from serving.auth import KeyStore, require
 from serving.capture import PredictionCapture
 from serving.errors import install_error_handlers
@@ -44,6 +44,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(predictions.router, prefix="/v1")
     app.include_router(models.router, prefix="/v1")
     app.include_router(datasets.router, prefix="/v1")
+    app.include_router(training.router, prefix="/v1")
+    app.include_router(infrastructure.router, prefix="/v1")
     return app
 
 

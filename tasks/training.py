@@ -6,13 +6,14 @@ from typing import Any
 
 import pandas as pd
 from prefect import task
+from prefect.runtime import flow_run
 
 from forewarn.catalog import Manifest
 from forewarn.families import TrainingResult, get_family
 from forewarn.provenance import git_commit
 from forewarn.reports import training_figures
 from forewarn.settings import get_settings
-from forewarn.tracking import LoggedRun, Registry
+from forewarn.tracking import FLOW_RUN_TAG, LoggedRun, Registry
 from tasks.retry import IO_RETRIES
 
 
@@ -28,7 +29,8 @@ def log_and_register(family: str, result: TrainingResult, manifest: Manifest,
     """Log params, metrics, plots and the model to MLflow, and register a new version."""
     evaluation = result.evaluation
     metrics = evaluation.model | {f"baseline_{k}": v for k, v in evaluation.baseline.items()}
-    tags = manifest.tags | {"git.commit": git_commit(), "family": family}
+    tags = manifest.tags | {"git.commit": git_commit(), "family": family,
+                            FLOW_RUN_TAG: str(flow_run.id or "")}
     logged_params = params | {f"rows_{k}": v for k, v in result.split_sizes.items()} | {
         "window": result.model.facts.window, "horizons": result.model.facts.horizons}
     return Registry(get_settings()).log_training(

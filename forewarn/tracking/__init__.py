@@ -1,5 +1,12 @@
 """MLflow: training runs, the model registry and its aliases."""
 
-from forewarn.tracking.registry import ALIASES, CHALLENGER, CHAMPION, LoggedRun, Registry
+from forewarn.tracking.registry import (
+    ALIASES,
+    CHALLENGER,
+    CHAMPION,
+    FLOW_RUN_TAG,
+    LoggedRun,
+    Registry,
+)
 
-__all__ = ["ALIASES", "CHALLENGER", "CHAMPION", "LoggedRun", "Registry"]
+__all__ = ["ALIASES", "CHALLENGER", "CHAMPION", "FLOW_RUN_TAG", "LoggedRun", "Registry"]

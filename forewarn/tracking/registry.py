@@ -27,6 +27,7 @@ from forewarn.tracking.pyfunc import (
 )
 
 CHAMPION, CHALLENGER = "champion", "challenger"
+FLOW_RUN_TAG = "prefect.flow_run_id"  # links a training run to the Prefect flow run that made it
 ALIASES = (CHAMPION, CHALLENGER)
 
 

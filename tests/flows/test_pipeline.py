@@ -50,6 +50,7 @@ def test_training_runs_carry_data_code_and_family_tags(
         assert tags["dataset.version"] == summary["dataset_version"]
         assert len(tags["dataset.sha256"]) == 64
         assert tags["git.commit"] == git_commit()
+        assert len(tags["prefect.flow_run_id"]) == 36  # the training flow run that logged it
         assert tags["gate.outcome"] == CHAMPION
         assert {"roc_auc", "baseline_roc_auc", "pr_auc", "f1"} <= set(run.data.metrics)
         artifacts = {a.path for a in registry.client.list_artifacts(run.info.run_id, "plots")}
