@@ -10,19 +10,20 @@ from pydantic import ValidationError as PydanticValidationError
 
 from forewarn.schemas.predictions import BatchItem, ItemError
 from serving.errors import APIError, validation_details
-from serving.prediction_service import PredictionService, Responder
+from serving.prediction_service import PredictionService
+from serving.predictors import Responder
 
 
-def answer_batch(service: PredictionService, family: str, kind: type[BaseModel],
+def answer_batch(service: PredictionService, kind: type[BaseModel],
                  items: list[dict[str, Any]], request_id: str,
-                 respond: Responder) -> list[BatchItem]:
+                 responder: Responder) -> list[BatchItem]:
     """One result or error per item, in order; item i is answered as request `<id>-i`."""
     adapter = TypeAdapter(kind)
     results = []
     for index, raw in enumerate(items):
         try:
             body = adapter.validate_python(raw)
-            answer = service.serve(family, body, f"{request_id}-{index}", respond)
+            answer = service.serve(body, f"{request_id}-{index}", responder)
             results.append(BatchItem(index=index, status="ok", result=answer))
         except PydanticValidationError as error:
             details = validation_details(error.errors())

@@ -7,18 +7,19 @@ import threading
 import time
 from collections import OrderedDict, defaultdict, deque
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 from pydantic import BaseModel
 
+from serving.batcher import MicroBatcher
 from serving.capture import PredictionCapture
 from serving.errors import APIError
 from serving.metrics import Metrics
 from serving.model_cache import LoadedModel, ModelCache
+from serving.predictors import Responder
 from serving.response_cache import ResponseCache
 
-Responder = Callable[[LoadedModel, Any], dict[str, Any]]
 RECENT = 10_000  # latencies kept per family for percentiles
 LATEST_INPUTS = 10_000  # systems whose last request the stream endpoint can re-score
 
@@ -30,6 +31,7 @@ class PredictionService:
                  metrics: Metrics) -> None:
         self.models, self.responses, self.capture, self.metrics = (
             models, responses, capture, metrics)
+        self.batcher = MicroBatcher()
         self._latencies: dict[str, deque[float]] = defaultdict(lambda: deque(maxlen=RECENT))
         self._counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # served, failed
         self._latest: OrderedDict[tuple[str, str], BaseModel] = OrderedDict()
@@ -75,24 +77,53 @@ class PredictionService:
                 self._counts[family][0] += 1
                 self._latencies[family].append(elapsed_ms)
 
-    def serve(self, family: str, body: BaseModel, request_id: str,
-              respond: Responder) -> dict[str, Any]:
-        """The response body for `body`, from cache when an identical request was answered."""
+    def serve(self, body: BaseModel, request_id: str, responder: Responder) -> dict[str, Any]:
+        """The response body for `body`, answered alone (cached when seen before)."""
         started = time.perf_counter()
-        loaded = self.models.get(family)
-        key = (family, loaded.version, body.model_dump_json())
-        answer = self.responses.get(key)
+        loaded, key, answer = self._lookup(responder.family, body)
+        cached = answer is not None
+        if answer is None:
+            answer = self._guarded(responder.family, lambda: responder.respond(loaded, body))
+            self.responses.put(key, answer)
+        return self._finish(responder.family, body, request_id, loaded, answer, cached, started)
+
+    async def serve_batched(self, body: BaseModel, request_id: str,
+                            responder: Responder) -> dict[str, Any]:
+        """As `serve`, but concurrent requests are answered together by the micro-batcher."""
+        started = time.perf_counter()
+        loaded, key, answer = self._lookup(responder.family, body)
         cached = answer is not None
         if answer is None:
             try:
-                answer = respond(loaded, body)
-            except ValueError as error:  # inputs the schema admits but the model cannot use
-                self._failed(family)
-                raise APIError(422, "invalid_input", str(error)) from error
-            except Exception:
-                self._failed(family)
-                raise
+                answer = await self.batcher.submit(responder, loaded, body)
+            except Exception as error:
+                self._raise(responder.family, error)
             self.responses.put(key, answer)
+        return self._finish(responder.family, body, request_id, loaded, answer, cached, started)
+
+    def _lookup(self, family: str, body: BaseModel
+                ) -> tuple[LoadedModel, tuple[str, str, str], dict[str, Any] | None]:
+        loaded = self.models.get(family)
+        key = (family, loaded.version, body.model_dump_json())
+        return loaded, key, self.responses.get(key)
+
+    def _guarded(self, family: str, respond: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        try:
+            return respond()
+        except Exception as error:
+            self._raise(family, error)
+
+    def _raise(self, family: str, error: Exception) -> NoReturn:
+        """Count a failed prediction and raise it; inputs the schema admits but the model
+        cannot use are the caller's error (422)."""
+        self._failed(family)
+        if isinstance(error, ValueError):
+            raise APIError(422, "invalid_input", str(error)) from error
+        raise error
+
+    def _finish(self, family: str, body: BaseModel, request_id: str, loaded: LoadedModel,
+                answer: dict[str, Any], cached: bool, started: float) -> dict[str, Any]:
+        """Stamp, count, remember and capture one answered request."""
         elapsed_ms = (time.perf_counter() - started) * 1000
         response = answer | {
             "request_id": request_id,

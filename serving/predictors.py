@@ -3,10 +3,12 @@ of both. Feature computation and prediction stay in the core (`forewarn.families
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from forewarn.families import get_family
-from forewarn.families.forecast import Forecast, Observation, Outlook, forecast
+from forewarn.families.forecast import Forecast, Observation, Outlook, Query, forecast_many
 from forewarn.families.telemetry import TelemetryFamily
 from forewarn.schemas.predictions import (
     BottleneckPrediction,
@@ -41,7 +43,7 @@ def _family(name: str) -> TelemetryFamily:
     return family
 
 
-def bottleneck_outlook(loaded: LoadedModel, body: BottleneckRequest) -> Outlook:
+def bottleneck_query(body: BottleneckRequest) -> Query:
     given = body.features.model_dump(exclude_none=True)
     spec = _family("bottleneck").spec
     observation = Observation(
@@ -49,8 +51,11 @@ def bottleneck_outlook(loaded: LoadedModel, body: BottleneckRequest) -> Outlook:
         levels={m: given[m] for m in spec.level_metrics if m in given},
         timestamp=body.context.timestamp,
     )
-    return forecast(spec, loaded.model, observation, [body.prediction_horizon],
-                    body.confidence_level)
+    return Query(observation, [body.prediction_horizon], body.confidence_level)
+
+
+def bottleneck_outlook(loaded: LoadedModel, body: BottleneckRequest) -> Outlook:
+    return forecast_many(_family("bottleneck").spec, loaded.model, [bottleneck_query(body)])[0]
 
 
 def bottleneck_prediction(outlook: Outlook) -> BottleneckPrediction:
@@ -63,15 +68,14 @@ def bottleneck_prediction(outlook: Outlook) -> BottleneckPrediction:
     )
 
 
-def failure_outlook(loaded: LoadedModel, body: FailureRequest) -> Outlook:
+def failure_query(body: FailureRequest) -> Query:
     data = body.monitoring_data
-    indicators = data.resource_exhaustion_indicators
     observation = Observation(
         windows={"error_rate": data.error_rates, "response_time_ms": data.response_times,
                  "anomaly_score": data.anomaly_scores},
-        levels=indicators.model_dump(),
+        levels=data.resource_exhaustion_indicators.model_dump(),
     )
-    return forecast(_family("failure").spec, loaded.model, observation, body.time_horizons)
+    return Query(observation, body.time_horizons)
 
 
 def failure_predictions(outlook: Outlook, severity_threshold: float) -> list[FailurePrediction]:
@@ -103,9 +107,9 @@ def _metadata(loaded: LoadedModel, outlook: Outlook) -> dict[str, Any]:
             "imputed_inputs": outlook.imputed}
 
 
-def respond_bottleneck(loaded: LoadedModel, body: BottleneckRequest) -> dict[str, Any]:
+def bottleneck_answer(loaded: LoadedModel, body: BottleneckRequest,
+                      outlook: Outlook) -> dict[str, Any]:
     """The body of a bottleneck response, without request id and timing."""
-    outlook = bottleneck_outlook(loaded, body)
     prediction = bottleneck_prediction(outlook)
     actions = RECOMMENDATIONS.get(prediction.predicted_resource or "", [])
     return {"system_id": body.system_id, "prediction": prediction.model_dump(),
@@ -113,9 +117,9 @@ def respond_bottleneck(loaded: LoadedModel, body: BottleneckRequest) -> dict[str
             "metadata": _metadata(loaded, outlook)}
 
 
-def respond_failure(loaded: LoadedModel, body: FailureRequest) -> dict[str, Any]:
+def failure_answer(loaded: LoadedModel, body: FailureRequest,
+                   outlook: Outlook) -> dict[str, Any]:
     """The body of a failure-prevention response, without request id and timing."""
-    outlook = failure_outlook(loaded, body)
     predictions = failure_predictions(outlook, body.severity_threshold)
     worst = max(p.failure_probability for p in predictions)
     return {"system_id": body.system_id,
@@ -123,3 +127,27 @@ def respond_failure(loaded: LoadedModel, body: FailureRequest) -> dict[str, Any]
             "time_to_failure": outlook.minutes_to_event,
             "system_health_score": round(1 - worst, 4),
             "metadata": _metadata(loaded, outlook)}
+
+
+@dataclass(frozen=True)
+class Responder:
+    """How one family turns a request into a forecast query and a forecast into a response."""
+
+    family: str
+    query: Callable[[Any], Query]
+    answer: Callable[[LoadedModel, Any, Outlook], dict[str, Any]]
+
+    def respond(self, loaded: LoadedModel, body: Any) -> dict[str, Any]:
+        """Answer one request on its own."""
+        return self.respond_many(loaded, [body])[0]
+
+    def respond_many(self, loaded: LoadedModel, bodies: list[Any]) -> list[dict[str, Any]]:
+        """Answer several requests with one forecast call per booster."""
+        outlooks = forecast_many(_family(self.family).spec, loaded.model,
+                                 [self.query(body) for body in bodies])
+        return [self.answer(loaded, body, outlook)
+                for body, outlook in zip(bodies, outlooks, strict=True)]
+
+
+BOTTLENECK = Responder("bottleneck", bottleneck_query, bottleneck_answer)
+FAILURE = Responder("failure", failure_query, failure_answer)

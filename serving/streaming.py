@@ -13,12 +13,12 @@ from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
 from serving.errors import APIError
-from serving.prediction_service import PredictionService, Responder
-from serving.predictors import respond_bottleneck, respond_failure
+from serving.prediction_service import PredictionService
+from serving.predictors import BOTTLENECK, FAILURE, Responder
 
-STREAM_TYPES: dict[str, tuple[str, str, Responder]] = {
-    "bottleneck": ("bottleneck", "/v1/predict/bottleneck", respond_bottleneck),
-    "failure_prevention": ("failure", "/v1/predict/failure-prevention", respond_failure),
+STREAM_TYPES: dict[str, tuple[str, Responder]] = {
+    "bottleneck": ("/v1/predict/bottleneck", BOTTLENECK),
+    "failure_prevention": ("/v1/predict/failure-prevention", FAILURE),
 }
 
 
@@ -37,15 +37,15 @@ def _summary(kind: str, response: dict[str, Any]) -> dict[str, Any]:
 
 def _event(service: PredictionService, kind: str, system_id: str,
            request_id: str) -> dict[str, Any]:
-    family, path, respond = STREAM_TYPES[kind]
+    path, responder = STREAM_TYPES[kind]
     facts = {"type": kind, "system_id": system_id}
-    body = service.latest(family, system_id)
+    body = service.latest(responder.family, system_id)
     if body is None:
         return facts | {"event": "waiting",
                         "message": f"no inputs from {system_id!r} yet: POST them to {path}"}
     try:
         return facts | {"event": "prediction"} | _summary(
-            kind, service.serve(family, body, request_id, respond))
+            kind, service.serve(body, request_id, responder))
     except APIError as error:
         return facts | {"event": "error", "code": error.code, "message": error.message}
 

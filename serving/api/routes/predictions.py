@@ -21,34 +21,34 @@ from serving.api.deps import ModelsDep, Predictor, RegistryDep, ServiceDep, Sett
 from serving.batch import answer_batch
 from serving.errors import APIError
 from serving.optimizer import optimize
-from serving.predictors import respond_bottleneck, respond_failure
+from serving.predictors import BOTTLENECK, FAILURE, Responder
 from serving.streaming import STREAM_TYPES, prediction_events
 
 router = APIRouter(prefix="/predict", tags=["predictions"])
 
 
 @router.post("/bottleneck", response_model=BottleneckResponse)
-def predict_bottleneck(body: BottleneckRequest, request: Request, _: Predictor,
-                       service: ServiceDep) -> dict[str, Any]:
+async def predict_bottleneck(body: BottleneckRequest, request: Request, _: Predictor,
+                             service: ServiceDep) -> dict[str, Any]:
     """Probability of a bottleneck within the horizon, its resource, timing and drivers."""
-    return service.serve("bottleneck", body, request.state.request_id, respond_bottleneck)
+    return await service.serve_batched(body, request.state.request_id, BOTTLENECK)
 
 
 @router.post("/failure-prevention", response_model=FailureResponse)
-def predict_failure(body: FailureRequest, request: Request, _: Predictor,
-                    service: ServiceDep) -> dict[str, Any]:
+async def predict_failure(body: FailureRequest, request: Request, _: Predictor,
+                          service: ServiceDep) -> dict[str, Any]:
     """Probability of failure per horizon, its likely type and contributing factors."""
-    return service.serve("failure", body, request.state.request_id, respond_failure)
+    return await service.serve_batched(body, request.state.request_id, FAILURE)
 
 
 def _batch(body: BatchRequest, request: Request, service: ServiceDep, settings: SettingsDep,
-           family: str, kind: type[BottleneckRequest | FailureRequest],
-           respond: Any) -> BatchResponse:
+           kind: type[BottleneckRequest | FailureRequest],
+           responder: Responder) -> BatchResponse:
     if len(body.requests) > settings.batch_max_items:
         raise APIError(413, "batch_too_large", f"a batch holds at most "
                        f"{settings.batch_max_items} requests, not {len(body.requests)}")
     request_id = request.state.request_id
-    results = answer_batch(service, family, kind, body.requests, request_id, respond)
+    results = answer_batch(service, kind, body.requests, request_id, responder)
     succeeded = sum(item.status == "ok" for item in results)
     return BatchResponse(request_id=request_id, succeeded=succeeded,
                          failed=len(results) - succeeded, results=results)
@@ -58,16 +58,14 @@ def _batch(body: BatchRequest, request: Request, service: ServiceDep, settings: 
 def predict_bottleneck_batch(body: BatchRequest, request: Request, _: Predictor,
                              service: ServiceDep, settings: SettingsDep) -> BatchResponse:
     """Many bottleneck requests at once; each item gets its result or its own error."""
-    return _batch(body, request, service, settings, "bottleneck", BottleneckRequest,
-                  respond_bottleneck)
+    return _batch(body, request, service, settings, BottleneckRequest, BOTTLENECK)
 
 
 @router.post("/failure-prevention/batch", response_model=BatchResponse)
 def predict_failure_batch(body: BatchRequest, request: Request, _: Predictor,
                           service: ServiceDep, settings: SettingsDep) -> BatchResponse:
     """Many failure-prevention requests at once; each item gets its result or its own error."""
-    return _batch(body, request, service, settings, "failure", FailureRequest,
-                  respond_failure)
+    return _batch(body, request, service, settings, FailureRequest, FAILURE)
 
 
 @router.post("/workload-forecast", responses={404: {"description": "No forecasting model."}})

@@ -1,0 +1,76 @@
+"""Micro-batching: concurrent single predictions are answered together, one booster call per
+batch, in a worker thread. Nothing waits on a timer: the first request starts at once, and those
+that arrive while a batch computes form the next one, so batches grow only under load."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from typing import Any
+
+from serving.model_cache import LoadedModel
+from serving.predictors import Responder
+
+MAX_BATCH = 64
+Item = tuple[Responder, LoadedModel, Any, asyncio.Future]
+
+
+class MicroBatcher:
+    """Queues requests from the event loop; one drain task answers them in batches."""
+
+    def __init__(self, max_batch: int = MAX_BATCH) -> None:
+        self.max_batch = max_batch
+        self._pending: list[Item] = []
+        self._draining: asyncio.Task | None = None
+
+    async def submit(self, responder: Responder, loaded: LoadedModel, body: Any
+                     ) -> dict[str, Any]:
+        """The answer to `body`, computed with whatever else is waiting."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future = loop.create_future()
+        self._pending.append((responder, loaded, body, future))
+        if self._draining is None:
+            self._draining = loop.create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            while self._pending:
+                batch = self._pending[:self.max_batch]
+                del self._pending[:self.max_batch]
+                results = await loop.run_in_executor(None, answer_all, batch)
+                for (*_, future), result in zip(batch, results, strict=True):
+                    if future.done():
+                        continue
+                    if isinstance(result, BaseException):
+                        future.set_exception(result)
+                    else:
+                        future.set_result(result)
+        finally:
+            self._draining = None
+
+
+def answer_all(batch: list[Item]) -> list[dict[str, Any] | BaseException]:
+    """Answers in batch order; requests for the same model are forecast together, and a group
+    that fails is retried one by one so that one bad request fails alone."""
+    groups: dict[tuple[int, str], list[int]] = defaultdict(list)
+    for index, (responder, loaded, _, _) in enumerate(batch):
+        groups[(id(loaded), responder.family)].append(index)
+    results: list[dict[str, Any] | BaseException] = [RuntimeError("unanswered")] * len(batch)
+    for indices in groups.values():
+        responder, loaded = batch[indices[0]][0], batch[indices[0]][1]
+        try:
+            answers = responder.respond_many(loaded, [batch[i][2] for i in indices])
+        except Exception:
+            answers = [_alone(responder, loaded, batch[i][2]) for i in indices]
+        for i, answer in zip(indices, answers, strict=True):
+            results[i] = answer
+    return results
+
+
+def _alone(responder: Responder, loaded: LoadedModel, body: Any) -> dict[str, Any] | Exception:
+    try:
+        return responder.respond(loaded, body)
+    except Exception as error:  # handed to that request's future
+        return error
