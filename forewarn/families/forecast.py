@@ -71,7 +71,7 @@ def forecast_many(spec: TelemetrySpec, model: EventModel,
     DMatrix that explanations need) are paid once for the whole batch."""
     grid = np.arange(GRID_STEP_MINUTES, max(model.facts.horizons) + 1, GRID_STEP_MINUTES)
     missing = [_check(spec, model, q.observation, q.horizons) for q in queries]
-    blocks = [_impute(model, _rows(spec, q.observation, np.concatenate(
+    blocks = [_impute(model, observation_rows(spec, q.observation, np.concatenate(
         [np.asarray(q.horizons, dtype=np.float64), grid])), gone)
         for q, gone in zip(queries, missing, strict=True)]
     rows = np.vstack(blocks)
@@ -123,7 +123,8 @@ def _check(spec: TelemetrySpec, model: EventModel, observation: Observation,
     return missing
 
 
-def _rows(spec: TelemetrySpec, observation: Observation, horizons: np.ndarray) -> np.ndarray:
+def observation_rows(spec: TelemetrySpec, observation: Observation,
+                     horizons: np.ndarray) -> np.ndarray:
     """One feature row per horizon: the window features are computed once, then repeated."""
     windows = {m: np.asarray(observation.windows.get(m, [0.0]), dtype=np.float64)[None, :]
                for m in spec.window_metrics}
