@@ -3,7 +3,7 @@
 No `from __future__ import annotations` here: FastAPI must see the closure's dependency in
 `limited`'s signature as an object, not as a string it cannot resolve."""
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
@@ -18,8 +18,8 @@ from serving.prediction_service import PredictionService
 from serving.ratelimit import rate_limit_headers, rate_limited_error
 
 
-def _state(name: str) -> Callable[[Request], object]:
-    def read(request: Request) -> object:
+def _state(name: str) -> Callable[[Request], Awaitable[object]]:
+    async def read(request: Request) -> object:  # async: no thread-pool hop per request
         return getattr(request.app.state, name)
 
     return read
@@ -33,11 +33,12 @@ MetricsDep = Annotated[Metrics, Depends(_state("metrics"))]
 StoreDep = Annotated[ObjectStore, Depends(_state("store"))]
 
 
-def limited(scope: str) -> Callable[..., Principal]:
-    """Authenticate with `scope`, then spend one token of the caller's rate limit."""
+def limited(scope: str) -> Callable[..., Awaitable[Principal]]:
+    """Authenticate with `scope`, then spend one token of the caller's rate limit (on the event
+    loop: the in-memory limiter takes microseconds, Redis one loopback round trip)."""
     authenticated = require(scope)
 
-    def check(request: Request, response: Response,
+    async def check(request: Request, response: Response,
               principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
         settings: Settings = request.app.state.settings
         limit = settings.rate_limits.get(principal.tier, settings.rate_limits["basic"])
