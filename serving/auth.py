@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import jwt
-from fastapi import Depends, Request, Security
+from fastapi import Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from forewarn.settings import Settings
@@ -256,11 +256,3 @@ def require(scope: str) -> Callable[..., Awaitable[Principal]]:
         return principal
 
     return authorized
-
-
-PredictPrincipal = Annotated[Principal, Depends(require("predict"))]
-ModelsReadPrincipal = Annotated[Principal, Depends(require("models:read"))]
-ModelsWritePrincipal = Annotated[Principal, Depends(require("models:write"))]
-DatasetsPrincipal = Annotated[Principal, Depends(require("datasets"))]
-TrainingPrincipal = Annotated[Principal, Depends(require("training"))]
-AdminPrincipal = Annotated[Principal, Depends(require("admin"))]

@@ -10,7 +10,7 @@ import re
 import stat
 import time
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
 import jwt
@@ -23,9 +23,7 @@ from fastapi.testclient import TestClient
 from forewarn.settings import Settings
 from serving.auth import (
     SCOPES,
-    AdminPrincipal,
     KeyStore,
-    PredictPrincipal,
     Principal,
     require,
     verify_jwt,
@@ -36,6 +34,8 @@ from serving.middleware import RequestIdMiddleware
 SECRET = "a-test-signing-secret-of-forty-characters"
 ISSUER, AUDIENCE = "https://auth.forewarn.test", "forewarn-api"
 KEY_FORMAT = re.compile(r"fw_[0-9a-f]{12}_[A-Za-z0-9_-]{43}")
+PredictPrincipal = Annotated[Principal, Depends(require("predict"))]
+AdminPrincipal = Annotated[Principal, Depends(require("admin"))]
 
 
 @pytest.fixture(scope="module")
