@@ -1,5 +1,8 @@
-"""Driving a server with wrk: one JSON POST, optionally with a counter spliced into the body so
-that no two requests are identical (no response cache can answer them)."""
+"""Driving one server with wrk: a Lua script that POSTs a JSON body (optionally different on every
+request), and the parsing of the one summary line its `done()` prints.
+
+wrk must be on PATH (Debian: `apt-get install -y wrk`).
+"""
 
 from __future__ import annotations
 
@@ -8,63 +11,135 @@ import re
 import shutil
 import subprocess
 import tempfile
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from string import Template
+from typing import Any
 
-LUA = r"""
+VARY_MARKER = "__REQUEST__"  # replaced by a unique id per request when `Load.vary` is set
+ERROR_KINDS = ("connect", "read", "write", "status", "timeout")  # status: HTTP status >= 400
+
+# $-placeholders are filled by Python; the rest is Lua. Each wrk thread runs its own Lua state:
+# `setup` gives each thread a number, so that ids stay unique across threads, and `run` keeps
+# them unique across runs (the server's response cache lives longer than one run).
+LUA = Template(r"""
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
-%(headers)s
-local body = [==[%(body)s]==]
+$headers
+local body = [==[$body]==]
+local vary = $vary
 local counter = 0
-request = function()
-  counter = counter + 1
-  return wrk.format(nil, nil, nil, (body:gsub("__N__", tostring(counter))))
+local threads = 0
+
+function setup(thread)
+  threads = threads + 1
+  thread:set("thread_number", threads)
 end
-done = function(summary, latency, requests)
-  local errors = summary.errors.status + summary.errors.connect + summary.errors.read
-    + summary.errors.write + summary.errors.timeout
-  io.write(string.format("RESULT %%d %%f %%f %%f %%f %%d\n", summary.requests,
-    summary.duration / 1e6, latency:percentile(50) / 1000, latency:percentile(95) / 1000,
-    latency:percentile(99) / 1000, errors))
+
+if not vary then
+  wrk.body = body
+else
+  function request()
+    counter = counter + 1
+    local id = "$run-" .. thread_number .. "-" .. counter
+    return wrk.format(nil, nil, nil, (body:gsub("$marker", id)))
+  end
 end
-"""
+
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    "RESULT requests=%d duration_us=%d p50_us=%.1f p95_us=%.1f p99_us=%.1f max_us=%.1f "
+    .. "connect=%d read=%d write=%d status=%d timeout=%d\n",
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(95),
+    latency:percentile(99), latency.max, e.connect, e.read, e.write, e.status, e.timeout))
+end
+""")
+RESULT = re.compile(r"^RESULT (.*)$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Load:
+    """What every request of a run looks like."""
+
+    path: str
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+    vary: bool = False  # replace VARY_MARKER in the body by a unique id on every request
 
 
 @dataclass(frozen=True)
 class Measurement:
-    """One wrk run."""
+    """One measured wrk run against one server."""
 
     name: str
     concurrency: int
+    threads: int
+    seconds: float
+    requests: int
     requests_per_second: float
     p50_ms: float
     p95_ms: float
     p99_ms: float
-    errors: int
+    max_ms: float
+    errors: dict[str, int]
+
+    @property
+    def error_count(self) -> int:
+        return sum(self.errors.values())
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self) | {"error_count": self.error_count}
 
 
 def require_wrk() -> None:
+    """Exit with how to install wrk when it is missing."""
     if shutil.which("wrk") is None:
-        raise SystemExit("wrk is needed: apt-get install -y wrk (Debian)")
+        raise SystemExit("benchmarks/serving.py needs the HTTP load generator wrk, which is not "
+                         "on PATH. Install it (Debian/Ubuntu: `sudo apt-get install -y wrk`; "
+                         "macOS: `brew install wrk`) and run again.")
 
 
-def drive(name: str, url: str, body: object, headers: dict[str, str], concurrency: int,
-          seconds: float) -> Measurement:
-    """POST `body` (its "__N__" replaced by a request counter) for `seconds` at `concurrency`."""
-    lines = "\n".join(f'wrk.headers["{k}"] = "{v}"' for k, v in headers.items())
-    script = LUA % {"headers": lines, "body": json.dumps(body)}
+def lua_script(load: Load, run: str) -> str:
+    """The wrk script for `load`; `run` makes this run's varying ids unlike any other run's."""
+    headers = "\n".join(f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}"
+                        for k, v in load.headers.items())
+    return LUA.substitute(headers=headers, body=json.dumps(load.body), run=run,
+                          vary="true" if load.vary else "false", marker=VARY_MARKER)
+
+
+def run_wrk(url: str, script: str, concurrency: int, seconds: int) -> str:
+    """Run wrk once; its standard output."""
+    threads = min(concurrency, 2)
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "post.lua"
+        path = Path(folder) / "load.lua"
         path.write_text(script)
-        threads = min(concurrency, 2)
-        done = subprocess.run(["wrk", "-t", str(threads), "-c", str(concurrency), "-d",
-                               f"{max(1, round(seconds))}s", "-s", str(path), url],
-                              capture_output=True,
-                              text=True, check=True)
-    found = re.search(r"^RESULT (\S+) (\S+) (\S+) (\S+) (\S+) (\S+)$", done.stdout, re.M)
+        argv = ["wrk", "-t", str(threads), "-c", str(concurrency), "-d", f"{seconds}s",
+                "--latency", "-s", str(path), url]
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60)
+    if done.returncode != 0:
+        raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr.strip()}")
+    return done.stdout
+
+
+def parse(name: str, concurrency: int, output: str) -> Measurement:
+    """The Measurement in wrk's output (the line our `done()` printed)."""
+    found = RESULT.search(output)
     if found is None:
-        raise RuntimeError(f"wrk printed no result:\n{done.stdout}\n{done.stderr}")
-    count, duration, p50, p95, p99, errors = found.groups()
-    return Measurement(name, concurrency, int(count) / float(duration), float(p50), float(p95),
-                       float(p99), int(errors))
+        raise RuntimeError(f"wrk printed no RESULT line:\n{output}")
+    values = {k: float(v) for k, v in (pair.split("=") for pair in found.group(1).split())}
+    seconds = values["duration_us"] / 1e6
+    return Measurement(
+        name=name, concurrency=concurrency, threads=min(concurrency, 2),
+        seconds=round(seconds, 3), requests=int(values["requests"]),
+        requests_per_second=values["requests"] / seconds,
+        p50_ms=values["p50_us"] / 1000, p95_ms=values["p95_us"] / 1000,
+        p99_ms=values["p99_us"] / 1000, max_ms=values["max_us"] / 1000,
+        errors={kind: int(values[kind]) for kind in ERROR_KINDS})
+
+
+def drive(name: str, base_url: str, load: Load, concurrency: int, seconds: int,
+          run: str) -> Measurement:
+    """Send `load` to `base_url` for `seconds` over `concurrency` keep-alive connections."""
+    output = run_wrk(base_url + load.path, lua_script(load, run), concurrency, seconds)
+    return parse(name, concurrency, output)
