@@ -11,6 +11,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from forewarn.settings import Settings
+from forewarn.storage import LocalObjectStore, ObjectStore, open_store
 
 
 @pytest.fixture(scope="session")
@@ -51,3 +52,11 @@ def real_incidents() -> pd.DataFrame:
     """A few series of the bundled real-incidents file, raw as read from the CSV (copy to edit)."""
     frame = pd.read_csv(REAL_INCIDENTS)
     return frame[frame["series_id"].isin(REAL_SERIES)].reset_index(drop=True)
+
+
+@pytest.fixture(params=["local", "s3"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> ObjectStore:
+    """Each object-store contract test runs on the local store and on S3 (moto, over HTTP)."""
+    if request.param == "local":
+        return LocalObjectStore(tmp_path / "store")
+    return open_store(request.getfixturevalue("s3_settings"))

@@ -54,13 +54,6 @@ def settings(tmp_path: Path) -> Settings:
     return Settings(home=tmp_path / "home")
 
 
-@pytest.fixture(params=["local", "s3"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> ObjectStore:
-    if request.param == "local":
-        return LocalObjectStore(tmp_path / "store")
-    return open_store(request.getfixturevalue("s3_settings"))
-
-
 @pytest.fixture
 def catalog(store: ObjectStore) -> Catalog:
     return Catalog(store)

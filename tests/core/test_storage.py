@@ -30,13 +30,6 @@ from forewarn.storage import (
 INVALID_KEYS = ["", "/abs", "a/../b", "..", "a\\b", "a/", "a//b", "./a", ".tmp/x", "a/.hidden"]
 
 
-@pytest.fixture(params=["local", "s3"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> ObjectStore:
-    if request.param == "local":
-        return LocalObjectStore(tmp_path / "store")
-    return open_store(request.getfixturevalue("s3_settings"))
-
-
 @pytest.fixture
 def down_settings(tmp_path: Path) -> Settings:
     """Settings pointing at a loopback port where nothing listens."""
