@@ -51,7 +51,8 @@ def bottleneck_query(body: BottleneckRequest) -> Query:
         levels={m: given[m] for m in spec.level_metrics if m in given},
         timestamp=body.context.timestamp,
     )
-    return Query(observation, [body.prediction_horizon], body.confidence_level)
+    return Query(observation, [body.prediction_horizon], body.confidence_level,
+                 body.exact_explanation)
 
 
 def bottleneck_outlook(loaded: LoadedModel, body: BottleneckRequest) -> Outlook:
@@ -75,7 +76,7 @@ def failure_query(body: FailureRequest) -> Query:
                  "anomaly_score": data.anomaly_scores},
         levels=data.resource_exhaustion_indicators.model_dump(),
     )
-    return Query(observation, body.time_horizons)
+    return Query(observation, body.time_horizons, exact_explanation=body.exact_explanation)
 
 
 def failure_predictions(outlook: Outlook, severity_threshold: float) -> list[FailurePrediction]:

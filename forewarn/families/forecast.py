@@ -1,22 +1,24 @@
 """What a telemetry family answers for one observation: per horizon, the probability of the
 event with an interval, its likely type, and the inputs that drove it; plus the minutes until
 the event becomes more likely than not. Serving fills the API's responses from this.
+
+Everything is computed for a whole batch of observations at once (one `feature_rows` call per
+shape of windows, one booster call per output), so that a batch costs little more than a row.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
 
 import numpy as np
-import pandas as pd
 
-from forewarn.families.examples import naive_utc
 from forewarn.families.model import EventModel
 from forewarn.families.telemetry import TelemetrySpec, feature_rows
 from forewarn.families.training import HORIZON_FEATURE
-
-GRID_STEP_MINUTES = 5
 
 
 @dataclass(frozen=True)
@@ -26,7 +28,7 @@ class Observation:
 
     windows: Mapping[str, Sequence[float]]
     levels: Mapping[str, float]
-    timestamp: pd.Timestamp | None = None
+    timestamp: datetime | None = None  # default: now
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,7 @@ class Query:
     observation: Observation
     horizons: Sequence[int]
     confidence: float = 0.95
+    exact_explanation: bool = False  # TreeSHAP drivers instead of path attributions
 
 
 def forecast(spec: TelemetrySpec, model: EventModel, observation: Observation,
@@ -68,36 +71,60 @@ def forecast(spec: TelemetrySpec, model: EventModel, observation: Observation,
 def forecast_many(spec: TelemetrySpec, model: EventModel,
                   queries: Sequence[Query]) -> list[Outlook]:
     """Score many observations with one call per booster: per-call costs (above all the
-    DMatrix that explanations need) are paid once for the whole batch."""
-    grid = np.arange(GRID_STEP_MINUTES, max(model.facts.horizons) + 1, GRID_STEP_MINUTES)
+    DMatrix that explanations need) are paid once for the whole batch.
+
+    Each observation is scored at its asked horizons and at the model's trained horizons; the
+    time to the event is interpolated between the latter (the booster saw no other horizons,
+    so a finer grid would only repeat their values)."""
     missing = [_check(spec, model, q.observation, q.horizons) for q in queries]
-    blocks = [_impute(model, observation_rows(spec, q.observation, np.concatenate(
-        [np.asarray(q.horizons, dtype=np.float64), grid])), gone)
-        for q, gone in zip(queries, missing, strict=True)]
-    rows = np.vstack(blocks)
+    trained = np.asarray(sorted(model.facts.horizons), dtype=np.float64)
+    horizons = [np.concatenate([np.asarray(q.horizons, dtype=np.float64), trained])
+                for q in queries]
+    rows = np.repeat(base_rows(spec, model, [q.observation for q in queries], missing),
+                     [len(h) for h in horizons], axis=0)
+    rows[:, spec.feature_names.index(HORIZON_FEATURE)] = np.concatenate(horizons)
     if not np.isfinite(rows).all():
         raise ValueError("inputs too large: their features overflow 32-bit floats")
     probabilities = model.probability(rows)
-    starts = np.cumsum([0, *(len(b) for b in blocks)])[:-1]
-    asked = np.concatenate([start + np.arange(len(q.horizons))
-                            for start, q in zip(starts, queries, strict=True)])
+    counts = np.array([len(q.horizons) for q in queries])
+    starts = np.cumsum([0, *(len(h) for h in horizons)])[:-1]
+    asked = np.concatenate([start + np.arange(count) for start, count in zip(starts, counts,
+                                                                             strict=True)])
     types = model.type_probabilities(rows[asked])
-    drivers = _drivers(model, model.contributions(rows[asked]))
-    outlooks, offset = [], 0
-    for start, query, gone in zip(starts, queries, missing, strict=True):
-        count = len(query.horizons)
-        chance = probabilities[start: start + count + len(grid)]
-        crossed = np.flatnonzero(chance[count:] >= 0.5)
-        intervals = model.interval(chance[:count], query.confidence)
+    exact = np.repeat([q.exact_explanation for q in queries], counts)
+    drivers = _drivers(model, _contributions(model, rows[asked], exact))
+    intervals = model.interval(probabilities[asked],
+                               np.repeat([q.confidence for q in queries], counts))
+    times = median_times(trained, probabilities[(starts + counts)[:, None]
+                                                 + np.arange(len(trained))])
+    outlooks = []
+    for first, query, gone, time in zip(np.cumsum([0, *counts]), queries, missing, times,
+                                        strict=False):
         forecasts = [
-            Forecast(int(h), float(chance[i]), (float(intervals[i, 0]), float(intervals[i, 1])),
-                     *_likely_type(model, types, offset + i), drivers[offset + i])
-            for i, h in enumerate(query.horizons)
+            Forecast(int(h), float(probabilities[asked[i]]),
+                     (float(intervals[i, 0]), float(intervals[i, 1])),
+                     *_likely_type(model, types, i), drivers[i])
+            for i, h in enumerate(query.horizons, start=first)
         ]
-        outlooks.append(Outlook(forecasts, float(grid[crossed[0]]) if crossed.size else None,
-                                gone))
-        offset += count
+        outlooks.append(Outlook(forecasts, time, gone))
     return outlooks
+
+
+def median_times(horizons: np.ndarray, chances: np.ndarray) -> list[float | None]:
+    """Per row of `chances` (observations x trained horizons): the minutes until P(event)
+    reaches one half, linear between the trained horizons and from zero at time zero; None
+    when it stays below one half. The horizon's monotone constraint keeps each row
+    non-decreasing, so the first crossing is the only one."""
+    reached = chances >= 0.5
+    first = reached.argmax(axis=1)
+    rows = np.arange(len(chances))
+    before = np.where(first > 0, horizons[first - 1], 0.0)
+    p_before = np.where(first > 0, chances[rows, first - 1], 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):  # rows that never reach one half
+        share = (0.5 - p_before) / (chances[rows, first] - p_before)
+    times = before + share * (horizons[first] - before)
+    return [round(float(t), 1) if hit else None for t, hit in zip(times, reached.any(axis=1),
+                                                                  strict=True)]
 
 
 def _check(spec: TelemetrySpec, model: EventModel, observation: Observation,
@@ -123,26 +150,49 @@ def _check(spec: TelemetrySpec, model: EventModel, observation: Observation,
     return missing
 
 
-def observation_rows(spec: TelemetrySpec, observation: Observation,
-                     horizons: np.ndarray) -> np.ndarray:
-    """One feature row per horizon: the window features are computed once, then repeated."""
-    windows = {m: np.asarray(observation.windows.get(m, [0.0]), dtype=np.float64)[None, :]
-               for m in spec.window_metrics}
-    levels = {m: np.array([float(observation.levels.get(m, 0.0))]) for m in spec.level_metrics}
-    stamp = (naive_utc(pd.DatetimeIndex([observation.timestamp])) if observation.timestamp
-             else np.array([np.datetime64("now", "m")]))
-    base = feature_rows(spec, windows, levels, stamp, np.zeros(1))
-    rows = np.repeat(base, len(horizons), axis=0)
-    rows[:, spec.feature_names.index(HORIZON_FEATURE)] = horizons
+def base_rows(spec: TelemetrySpec, model: EventModel, observations: Sequence[Observation],
+              missing: Sequence[list[str]]) -> np.ndarray:
+    """One feature row per observation (horizon 0), its missing inputs at training medians.
+    Observations whose windows have the same lengths are summarised together."""
+    rows = np.empty((len(observations), len(spec.feature_names)), dtype=np.float32)
+    groups: dict[tuple[int, ...], list[int]] = defaultdict(list)
+    for index, observation in enumerate(observations):
+        shape = tuple(len(observation.windows.get(m, ())) for m in spec.window_metrics)
+        groups[shape].append(index)
+    now = np.datetime64(datetime.now(UTC).replace(tzinfo=None), "m")
+    for indices in groups.values():
+        chosen = [observations[i] for i in indices]
+        windows = {m: np.array([o.windows.get(m, (0.0,)) for o in chosen], dtype=np.float64)
+                   for m in spec.window_metrics}
+        levels = {m: np.array([o.levels.get(m, 0.0) for o in chosen], dtype=np.float64)
+                  for m in spec.level_metrics}
+        stamps = np.array([_utc_minute(o.timestamp, now) for o in chosen])
+        rows[indices] = feature_rows(spec, windows, levels, stamps, np.zeros(len(indices)))
+    sources = _sources(tuple(model.facts.feature_names))
+    medians = np.asarray(model.facts.feature_medians, dtype=np.float32)
+    for index, gone in enumerate(missing):
+        if gone:
+            columns = [c for c, source in enumerate(sources) if source in gone]
+            rows[index, columns] = medians[columns]
     return rows
 
 
-def _impute(model: EventModel, rows: np.ndarray, missing: list[str]) -> np.ndarray:
-    """Features of missing inputs replaced by their training medians."""
-    for column, name in enumerate(model.facts.feature_names):
-        if _source(name) in missing:
-            rows[:, column] = model.facts.feature_medians[column]
-    return rows
+def _utc_minute(stamp: datetime | None, now: np.datetime64) -> np.datetime64:
+    if stamp is None:
+        return now
+    if stamp.tzinfo is not None:
+        stamp = stamp.astimezone(UTC).replace(tzinfo=None)
+    return np.datetime64(stamp, "m")
+
+
+def _contributions(model: EventModel, rows: np.ndarray, exact: np.ndarray) -> np.ndarray:
+    """Contributions per row, exact TreeSHAP only for the rows whose query asked for it."""
+    contributions = np.empty(rows.shape, dtype=np.float32)
+    for wanted in (False, True):
+        chosen = exact == wanted
+        if chosen.any():
+            contributions[chosen] = model.contributions(rows[chosen], exact=wanted)
+    return contributions
 
 
 def _likely_type(model: EventModel, types: np.ndarray, row: int
@@ -154,17 +204,29 @@ def _likely_type(model: EventModel, types: np.ndarray, row: int
 
 
 def _drivers(model: EventModel, contributions: np.ndarray) -> list[dict[str, float]]:
-    """Per row: each input's share of the absolute contributions (its features summed)."""
-    sources = [_source(name) for name in model.facts.feature_names]
+    """Per row: each input's share of the absolute contributions (its features summed),
+    largest first."""
+    names, membership = _inputs(tuple(model.facts.feature_names))
+    totals = np.abs(contributions.astype(np.float64) @ membership)
+    whole = totals.sum(axis=1, keepdims=True)
+    shares = totals / np.where(whole > 0, whole, 1.0)
+    order = np.argsort(-shares, axis=1, kind="stable")
+    return [{names[j]: float(row[j]) for j in ranks} for row, ranks in zip(shares, order,
+                                                                          strict=True)]
+
+
+@cache
+def _inputs(feature_names: tuple[str, ...]) -> tuple[list[str], np.ndarray]:
+    """The request inputs behind the features (sorted) and a features x inputs 0/1 matrix."""
+    sources = _sources(feature_names)
     names = sorted({s for s in sources if s is not None})
-    result = []
-    for row in contributions:
-        totals = {n: abs(float(sum(c for s, c in zip(sources, row, strict=True) if s == n)))
-                  for n in names}
-        whole = sum(totals.values()) or 1.0
-        result.append(dict(sorted(((n, v / whole) for n, v in totals.items()),
-                                  key=lambda item: -item[1])))
-    return result
+    membership = np.array([[float(s == n) for n in names] for s in sources])
+    return names, membership
+
+
+@cache
+def _sources(feature_names: tuple[str, ...]) -> tuple[str | None, ...]:
+    return tuple(_source(name) for name in feature_names)
 
 
 def _source(feature: str) -> str | None:

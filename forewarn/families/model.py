@@ -52,14 +52,21 @@ class EventModel:
             return np.zeros((len(features), 0))
         return self.types.inplace_predict(np.asarray(features, dtype=np.float32))
 
-    def contributions(self, features: np.ndarray) -> np.ndarray:
-        """Per-feature SHAP contributions to the event log-odds (rows x features, bias dropped)."""
-        matrix = xgb.DMatrix(np.asarray(features, dtype=np.float32),
-                             feature_names=self.facts.feature_names)
-        return self.event.predict(matrix, pred_contribs=True)[:, :-1]
+    def contributions(self, features: np.ndarray, exact: bool = False) -> np.ndarray:
+        """Per-feature contributions to the event log-odds (rows x features, bias dropped).
 
-    def interval(self, probability: np.ndarray, confidence: float = 0.95) -> np.ndarray:
-        """A Wilson interval around each probability (rows x 2).
+        By default Saabas path attributions (XGBoost's `approx_contribs`: each split's change
+        of the expected score credited to its feature), some 30 times cheaper than the exact
+        TreeSHAP values that `exact` asks for; both sum to the same log-odds.
+        """
+        matrix = xgb.DMatrix(np.asarray(features, dtype=np.float32), nthread=1,
+                             feature_names=self.facts.feature_names)
+        return self.event.predict(matrix, pred_contribs=True, approx_contribs=not exact)[:, :-1]
+
+    def interval(self, probability: np.ndarray, confidence: float | np.ndarray = 0.95
+                 ) -> np.ndarray:
+        """A Wilson interval around each probability (rows x 2), at one confidence for all rows
+        or one per row.
 
         Its width comes from how many validation examples the model scored in the same
         calibration bin: sparse regions of the score get wide intervals.
@@ -69,7 +76,8 @@ class EventModel:
         counts = np.asarray(self.facts.calibration_counts, dtype=np.float64)
         n = np.maximum(counts[np.clip(np.searchsorted(edges, p, side="right") - 1, 0,
                                       len(counts) - 1)], 1.0)
-        z = NormalDist().inv_cdf(0.5 + confidence / 2)
+        levels, rows = np.unique(np.broadcast_to(confidence, p.shape), return_inverse=True)
+        z = np.array([NormalDist().inv_cdf(0.5 + level / 2) for level in levels])[rows]
         centre = (p + z * z / (2 * n)) / (1 + z * z / n)
         half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
         return np.column_stack([np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)])

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from forewarn.families import TrainingResult, get_family
-from forewarn.families.forecast import Observation, forecast
+from forewarn.families.forecast import Observation, Query, forecast, forecast_many, median_times
 from forewarn.families.telemetry import TelemetryFamily
 from forewarn.simulator import simulate
 
@@ -105,3 +106,40 @@ def test_optional_inputs_left_out_are_imputed_and_reported(
     assert outlook.imputed == ["network_io", "agent_queue_depth", "active_tasks"]
     assert 0 <= outlook.forecasts[0].probability <= 1
     assert outlook.forecasts[0].likely_type == "memory"
+
+
+@pytest.mark.parametrize(
+    ("chances", "expected"),
+    [
+        ([0.2, 0.4, 0.6, 0.9], 45.0),  # halfway from 30 (0.4) to 60 (0.6)
+        ([0.8, 0.9, 0.95, 0.99], 9.4),  # from zero at time zero to 0.8 at 15
+        ([0.1, 0.2, 0.3, 0.5], 240.0),
+        ([0.1, 0.2, 0.3, 0.49], None),
+    ],
+)
+def test_the_time_to_the_event_is_interpolated_between_trained_horizons(
+        chances: list[float], expected: float | None) -> None:
+    horizons = np.array([15.0, 30.0, 60.0, 240.0])
+    assert median_times(horizons, np.array([chances])) == [expected]
+
+
+def test_a_batch_answers_as_its_queries_alone_and_exact_explanations_change_only_drivers(
+        telemetry: pd.DataFrame, trained: TrainingResult) -> None:
+    memory, _ = observation_before(telemetry, "memory", (18, 25))
+    cpu, _ = observation_before(telemetry, "cpu", (5, 60))
+    short = Observation({m: v[-5:] for m, v in cpu.windows.items()}, cpu.levels)  # no timestamp
+    queries = [Query(memory, [15, 60]), Query(short, [30], 0.8), Query(memory, [15, 60], 0.95,
+                                                                         exact_explanation=True)]
+
+    together = forecast_many(BOTTLENECK.spec, trained.model, queries)
+
+    for query, outlook in zip(queries, together, strict=True):
+        alone = forecast_many(BOTTLENECK.spec, trained.model, [query])[0]
+        assert outlook.forecasts == alone.forecasts
+        assert outlook.minutes_to_event == alone.minutes_to_event
+    approximate, exact = together[0], together[2]
+    for a, e in zip(approximate.forecasts, exact.forecasts, strict=True):
+        assert (a.probability, a.interval, a.type_probabilities) == (
+            e.probability, e.interval, e.type_probabilities)
+        assert a.drivers != e.drivers
+        assert math.isclose(sum(e.drivers.values()), 1.0, rel_tol=1e-6)
