@@ -17,22 +17,30 @@ from serving.predictors import Responder
 def answer_batch(service: PredictionService, kind: type[BaseModel],
                  items: list[dict[str, Any]], request_id: str,
                  responder: Responder) -> list[BatchItem]:
-    """One result or error per item, in order; item i is answered as request `<id>-i`."""
+    """One result or error per item, in order; item i is answered as request `<id>-i`. The
+    valid items are forecast together."""
     adapter = TypeAdapter(kind)
-    results = []
+    results: dict[int, BatchItem] = {}
+    valid: dict[int, BaseModel] = {}
     for index, raw in enumerate(items):
         try:
-            body = adapter.validate_python(raw)
-            answer = service.serve(body, f"{request_id}-{index}", responder)
-            results.append(BatchItem(index=index, status="ok", result=answer))
+            valid[index] = adapter.validate_python(raw)
         except PydanticValidationError as error:
             details = validation_details(error.errors())
-            results.append(_failed(index, "validation_error", "Invalid request", details))
-        except APIError as error:
-            results.append(_failed(index, error.code, error.message, error.details))
-        except ValueError as error:
-            results.append(_failed(index, "invalid_input", str(error), None))
-    return results
+            results[index] = _failed(index, "validation_error", "Invalid request", details)
+    answers = service.serve_many(list(valid.values()),
+                                 [f"{request_id}-{index}" for index in valid], responder)
+    for index, answer in zip(valid, answers, strict=True):
+        results[index] = _answered(index, answer)
+    return [results[index] for index in range(len(items))]
+
+
+def _answered(index: int, answer: dict[str, Any] | Exception) -> BatchItem:
+    if isinstance(answer, APIError):
+        return _failed(index, answer.code, answer.message, answer.details)
+    if isinstance(answer, Exception):
+        raise answer
+    return BatchItem(index=index, status="ok", result=answer)
 
 
 def _failed(index: int, code: str, message: str, details: Any) -> BatchItem:

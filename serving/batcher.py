@@ -12,7 +12,7 @@ from serving.model_cache import LoadedModel
 from serving.predictors import Responder
 
 MAX_BATCH = 64
-Item = tuple[Responder, LoadedModel, Any, asyncio.Future]
+Request = tuple[Responder, LoadedModel, Any]  # how to answer, with which model, what body
 
 
 class MicroBatcher:
@@ -20,7 +20,7 @@ class MicroBatcher:
 
     def __init__(self, max_batch: int = MAX_BATCH) -> None:
         self.max_batch = max_batch
-        self._pending: list[Item] = []
+        self._pending: list[tuple[Request, asyncio.Future]] = []
         self._draining: asyncio.Task | None = None
 
     async def submit(self, responder: Responder, loaded: LoadedModel, body: Any
@@ -28,7 +28,7 @@ class MicroBatcher:
         """The answer to `body`, computed with whatever else is waiting."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future = loop.create_future()
-        self._pending.append((responder, loaded, body, future))
+        self._pending.append(((responder, loaded, body), future))
         if self._draining is None:
             self._draining = loop.create_task(self._drain())
         return await future
@@ -39,8 +39,9 @@ class MicroBatcher:
             while self._pending:
                 batch = self._pending[:self.max_batch]
                 del self._pending[:self.max_batch]
-                results = await loop.run_in_executor(None, answer_all, batch)
-                for (*_, future), result in zip(batch, results, strict=True):
+                results = await loop.run_in_executor(None, answer_all,
+                                                     [request for request, _ in batch])
+                for (_, future), result in zip(batch, results, strict=True):
                     if future.done():
                         continue
                     if isinstance(result, BaseException):
@@ -51,13 +52,13 @@ class MicroBatcher:
             self._draining = None
 
 
-def answer_all(batch: list[Item]) -> list[dict[str, Any] | BaseException]:
+def answer_all(batch: list[Request]) -> list[dict[str, Any] | Exception]:
     """Answers in batch order; requests for the same model are forecast together, and a group
     that fails is retried one by one so that one bad request fails alone."""
     groups: dict[tuple[int, str], list[int]] = defaultdict(list)
-    for index, (responder, loaded, _, _) in enumerate(batch):
+    for index, (responder, loaded, _) in enumerate(batch):
         groups[(id(loaded), responder.family)].append(index)
-    results: list[dict[str, Any] | BaseException] = [RuntimeError("unanswered")] * len(batch)
+    results: list[dict[str, Any] | Exception] = [RuntimeError("unanswered")] * len(batch)
     for indices in groups.values():
         responder, loaded = batch[indices[0]][0], batch[indices[0]][1]
         try:

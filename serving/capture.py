@@ -5,7 +5,6 @@ flush; when the buffer is full the oldest rows are dropped and counted."""
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import uuid
@@ -14,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
+import pydantic_core
 
 from forewarn.storage import ObjectStore, StorageError
 from serving.metrics import Metrics
@@ -38,13 +38,13 @@ class PredictionCapture:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def record(self, family: str, version: str, request_id: str, inputs: dict[str, Any],
+    def record(self, family: str, version: str, request_id: str, inputs: str,
                outputs: dict[str, Any], latency_ms: float) -> None:
-        """Queue one prediction (inputs and outputs as JSON text: their shapes vary)."""
+        """Queue one prediction: `inputs` as the request's JSON text, `outputs` as JSON-ready
+        values (both stored as JSON text: their shapes vary)."""
         row = {"family": family, "model_version": version, "request_id": request_id,
                "captured_at": datetime.now(UTC), "latency_ms": latency_ms,
-               "inputs": json.dumps(inputs, default=str),
-               "outputs": json.dumps(outputs, default=str)}
+               "inputs": inputs, "outputs": pydantic_core.to_json(outputs).decode()}
         with self._lock:
             if len(self._rows) >= self._capacity:
                 self._rows.popleft()

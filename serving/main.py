@@ -25,13 +25,17 @@ from serving.response_cache import ResponseCache
 
 SERVED_FAMILIES = ["bottleneck", "failure"]
 RESPONSE_CACHE_ENTRIES = 10_000
+# The service's telemetry is its Prometheus `/v1/metrics`; FastAPI's OpenTelemetry hooks would
+# otherwise look up the global providers on every request.
+NO_OPENTELEMETRY = {"tracing": False, "metrics": False, "logs": False}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; models load in the background once it starts (health: degraded)."""
     settings = settings or get_settings()
     app = FastAPI(title="Forewarn API", version="0.1.0", lifespan=_lifespan,
-                  description="Predictions of infrastructure trouble, and the models behind them.")
+                  description="Predictions of infrastructure trouble, and the models behind them.",
+                  telemetry=NO_OPENTELEMETRY)
     _attach_state(app, settings)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(RequestIdMiddleware)

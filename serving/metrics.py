@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.metrics import MetricWrapperBase
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 
@@ -14,6 +16,7 @@ class Metrics:
     """Every instrument the service updates."""
 
     registry: CollectorRegistry = field(default_factory=CollectorRegistry)
+    _children: dict[tuple[int, tuple[str, ...]], Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         r = self.registry
@@ -36,3 +39,12 @@ class Metrics:
         self.dropped = Counter("forewarn_dropped_rows_total",
                                "Prediction rows dropped because the capture buffer was full.",
                                registry=r)
+
+    def child(self, metric: MetricWrapperBase, *labels: str) -> Any:
+        """`metric.labels(*labels)`, looked up once per label set (`labels` validates and
+        locks on every call: a cost on the hot path). Not for children that get removed."""
+        key = (id(metric), labels)
+        found = self._children.get(key)
+        if found is None:
+            found = self._children[key] = metric.labels(*labels)
+        return found

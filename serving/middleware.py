@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import os
 import re
-import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -14,7 +14,7 @@ _VALID_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 
 def new_request_id() -> str:
     """A fresh request id: `req_` and 16 hex digits."""
-    return f"req_{uuid.uuid4().hex[:16]}"
+    return f"req_{os.urandom(8).hex()}"
 
 
 def _incoming_id(scope: Scope) -> str | None:

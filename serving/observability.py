@@ -34,5 +34,6 @@ class MetricsMiddleware:
         finally:
             route = getattr(scope.get("route"), "path", "unmatched")
             method = scope["method"]
-            self.metrics.requests.labels(route, method, str(status)).inc()
-            self.metrics.latency.labels(route, method).observe(time.perf_counter() - started)
+            metrics = self.metrics
+            metrics.child(metrics.requests, route, method, str(status)).inc()
+            metrics.child(metrics.latency, route, method).observe(time.perf_counter() - started)

@@ -6,13 +6,12 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict, defaultdict, deque
-from collections.abc import Callable
-from typing import Any, NoReturn
+from typing import Any
 
 import numpy as np
 from pydantic import BaseModel
 
-from serving.batcher import MicroBatcher
+from serving.batcher import MicroBatcher, answer_all
 from serving.capture import PredictionCapture
 from serving.errors import APIError
 from serving.metrics import Metrics
@@ -79,50 +78,68 @@ class PredictionService:
 
     def serve(self, body: BaseModel, request_id: str, responder: Responder) -> dict[str, Any]:
         """The response body for `body`, answered alone (cached when seen before)."""
+        answer = self.serve_many([body], [request_id], responder)[0]
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    def serve_many(self, bodies: list[BaseModel], request_ids: list[str],
+                   responder: Responder) -> list[dict[str, Any] | Exception]:
+        """Responses for many requests, those not cached forecast together; a request the
+        model refuses gets its own error (an `APIError`) in its place."""
         started = time.perf_counter()
-        loaded, key, answer = self._lookup(responder.family, body)
-        cached = answer is not None
-        if answer is None:
-            answer = self._guarded(responder.family, lambda: responder.respond(loaded, body))
-            self.responses.put(key, answer)
-        return self._finish(responder.family, body, request_id, loaded, answer, cached, started)
+        lookups = [self._lookup(responder.family, body) for body in bodies]
+        missed = [i for i, (_, _, _, answer) in enumerate(lookups) if answer is None]
+        fresh = dict(zip(missed, answer_all([(responder, lookups[i][0], bodies[i])
+                                             for i in missed]), strict=True))
+        results: list[dict[str, Any] | Exception] = []
+        for index, (loaded, key, inputs, cached) in enumerate(lookups):
+            answer = cached if cached is not None else fresh[index]
+            if isinstance(answer, Exception):
+                results.append(self._failure(responder.family, answer))
+                continue
+            if cached is None:
+                self.responses.put(key, answer)
+            results.append(self._finish(responder.family, body=bodies[index], inputs=inputs,
+                                        request_id=request_ids[index], loaded=loaded,
+                                        answer=answer, cached=cached is not None,
+                                        started=started))
+        return results
 
     async def serve_batched(self, body: BaseModel, request_id: str,
                             responder: Responder) -> dict[str, Any]:
         """As `serve`, but concurrent requests are answered together by the micro-batcher."""
         started = time.perf_counter()
-        loaded, key, answer = self._lookup(responder.family, body)
+        loaded, key, inputs, answer = self._lookup(responder.family, body)
         cached = answer is not None
         if answer is None:
             try:
                 answer = await self.batcher.submit(responder, loaded, body)
             except Exception as error:
-                self._raise(responder.family, error)
+                raise self._failure(responder.family, error) from error
             self.responses.put(key, answer)
-        return self._finish(responder.family, body, request_id, loaded, answer, cached, started)
+        return self._finish(responder.family, body, inputs, request_id, loaded, answer, cached,
+                            started)
 
     def _lookup(self, family: str, body: BaseModel
-                ) -> tuple[LoadedModel, tuple[str, str, str], dict[str, Any] | None]:
+                ) -> tuple[LoadedModel, tuple[str, str, str], str, dict[str, Any] | None]:
+        """The served model, the cache key, the request as JSON text, and a cached answer."""
         loaded = self.models.get(family)
-        key = (family, loaded.version, body.model_dump_json())
-        return loaded, key, self.responses.get(key)
+        inputs = body.model_dump_json()
+        key = (family, loaded.version, inputs)
+        return loaded, key, inputs, self.responses.get(key)
 
-    def _guarded(self, family: str, respond: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-        try:
-            return respond()
-        except Exception as error:
-            self._raise(family, error)
-
-    def _raise(self, family: str, error: Exception) -> NoReturn:
-        """Count a failed prediction and raise it; inputs the schema admits but the model
-        cannot use are the caller's error (422)."""
+    def _failure(self, family: str, error: Exception) -> Exception:
+        """Count a failed prediction; inputs the schema admits but the model cannot use are
+        the caller's error (422), other errors stay what they are."""
         self._failed(family)
         if isinstance(error, ValueError):
-            raise APIError(422, "invalid_input", str(error)) from error
-        raise error
+            return APIError(422, "invalid_input", str(error))
+        return error
 
-    def _finish(self, family: str, body: BaseModel, request_id: str, loaded: LoadedModel,
-                answer: dict[str, Any], cached: bool, started: float) -> dict[str, Any]:
+    def _finish(self, family: str, body: BaseModel, inputs: str, request_id: str,
+                loaded: LoadedModel, answer: dict[str, Any], cached: bool,
+                started: float) -> dict[str, Any]:
         """Stamp, count, remember and capture one answered request."""
         elapsed_ms = (time.perf_counter() - started) * 1000
         response = answer | {
@@ -130,9 +147,8 @@ class PredictionService:
             "metadata": answer["metadata"] | {"processing_time_ms": round(elapsed_ms, 3),
                                               "cached": cached},
         }
-        self.metrics.predictions.labels(family, loaded.version).inc()
+        self.metrics.child(self.metrics.predictions, family, loaded.version).inc()
         self._count(family, elapsed_ms)
         self._remember(family, body)
-        self.capture.record(family, loaded.version, request_id, body.model_dump(mode="json"),
-                            response, elapsed_ms)
+        self.capture.record(family, loaded.version, request_id, inputs, response, elapsed_ms)
         return response

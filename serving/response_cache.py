@@ -28,7 +28,7 @@ class ResponseCache:
                 value = None
             if value is not None:
                 self._entries.move_to_end(key)
-        self.metrics.cache.labels("hit" if value is not None else "miss").inc()
+        self.metrics.child(self.metrics.cache, "hit" if value is not None else "miss").inc()
         return value
 
     def put(self, key: tuple[str, str, str], value: Any) -> None:

@@ -22,7 +22,8 @@ def capture_into(store: ObjectStore, metrics: Metrics, buffer_rows: int = 1000
 
 def record(capture: PredictionCapture, count: int, family: str = "bottleneck") -> None:
     for i in range(count):
-        capture.record(family, "3", f"req-{family}-{i}", {"cpu": [i]}, {"p": i / count}, 1.5)
+        capture.record(family, "3", f"req-{family}-{i}", json.dumps({"cpu": [i]}),
+                       {"p": i / count}, 1.5)
 
 
 def captured(store: ObjectStore) -> pd.DataFrame:
