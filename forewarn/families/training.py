@@ -1,4 +1,6 @@
-"""Fitting: the event booster with early stopping, the type booster, threshold and calibration."""
+"""Fitting: the event and type boosters, each stopped early on validation and cut back to its
+best round (the rounds after it would only cost time per prediction), then the threshold and
+calibration."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from forewarn.families.model import EventModel, ModelFacts
 HORIZON_FEATURE = "horizon_minutes"
 CALIBRATION_BINS = 10
 DEFAULT_ROUNDS = 400
+PATIENCE = 40  # rounds without a better validation score before stopping
 DEFAULT_PARAMS: dict[str, Any] = {
     "eta": 0.08,
     "max_depth": 6,
@@ -32,7 +35,7 @@ def fit_event_model(family: str, split: TimeSplit, window: int, params: dict[str
     event = _fit_event(split, params, rounds)
     validation_scores = event.inplace_predict(split.validation.features)
     edges, counts = _calibration(validation_scores)
-    classes, types = _fit_types(split.train, params, rounds // 2)
+    classes, types = _fit_types(split, params, rounds // 2)
     facts = ModelFacts(
         family=family,
         feature_names=list(split.train.feature_names),
@@ -57,22 +60,42 @@ def _fit_event(split: TimeSplit, params: dict[str, Any], rounds: int) -> xgb.Boo
         "eval_metric": ["logloss", "aucpr"],
         "monotone_constraints": str(monotone),
     }
-    return xgb.train(settings, train, num_boost_round=rounds, evals=[(valid, "validation")],
-                     early_stopping_rounds=40, verbose_eval=False)
+    return _train_to_best(settings, train, valid, rounds)
 
 
-def _fit_types(train: Examples, params: dict[str, Any],
+def _fit_types(split: TimeSplit, params: dict[str, Any],
                rounds: int) -> tuple[list[str], xgb.Booster | None]:
-    rows = train.labels & (train.event_types != "")
-    classes = sorted(set(train.event_types[rows].tolist()))
+    """Which type the coming event has, learnt from the positive rows that name one."""
+    train_rows = _typed(split.train)
+    classes = sorted(set(split.train.event_types[train_rows].tolist()))
     if len(classes) < 2:
         return classes, None
-    targets = np.searchsorted(classes, train.event_types[rows])
-    matrix = xgb.QuantileDMatrix(train.features[rows], targets,
-                                 feature_names=list(train.feature_names))
+    names = list(split.train.feature_names)
+    matrix = xgb.QuantileDMatrix(split.train.features[train_rows],
+                                 np.searchsorted(classes, split.train.event_types[train_rows]),
+                                 feature_names=names)
     settings = DEFAULT_PARAMS | params | {"objective": "multi:softprob",
-                                          "num_class": len(classes)}
-    return classes, xgb.train(settings, matrix, num_boost_round=rounds)
+                                          "num_class": len(classes), "eval_metric": "mlogloss"}
+    valid_rows = _typed(split.validation) & np.isin(split.validation.event_types, classes)
+    if not valid_rows.any():
+        return classes, xgb.train(settings, matrix, num_boost_round=rounds)
+    valid = xgb.DMatrix(split.validation.features[valid_rows],
+                        np.searchsorted(classes, split.validation.event_types[valid_rows]),
+                        feature_names=names)
+    return classes, _train_to_best(settings, matrix, valid, rounds)
+
+
+def _typed(examples: Examples) -> np.ndarray:
+    return examples.labels & (examples.event_types != "")
+
+
+def _train_to_best(settings: dict[str, Any], train: xgb.DMatrix, valid: xgb.DMatrix,
+                   rounds: int) -> xgb.Booster:
+    """Boost until the validation score (the last eval metric) stops improving, and keep only
+    the rounds up to the best one."""
+    stop = xgb.callback.EarlyStopping(rounds=PATIENCE, save_best=True)
+    return xgb.train(settings, train, num_boost_round=rounds, evals=[(valid, "validation")],
+                     callbacks=[stop], verbose_eval=False)
 
 
 def _calibration(scores: np.ndarray) -> tuple[list[float], list[int]]:
