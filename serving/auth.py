@@ -238,21 +238,32 @@ def authenticate(request: Request) -> Principal:
 # Declared on each guarded route so that OpenAPI documents both ways in; `authenticate` decides.
 _api_key_scheme = APIKeyHeader(name="X-API-Key", scheme_name="APIKey", auto_error=False)
 _bearer_scheme = HTTPBearer(bearerFormat="JWT", scheme_name="JWT", auto_error=False)
-_ApiKeyHeader = Annotated[str | None, Security(_api_key_scheme)]
-_BearerHeader = Annotated[HTTPAuthorizationCredentials | None, Security(_bearer_scheme)]
+ApiKeyHeader = Annotated[str | None, Security(_api_key_scheme)]
+BearerHeader = Annotated[HTTPAuthorizationCredentials | None, Security(_bearer_scheme)]
+
+
+def known_scope(scope: str) -> str:
+    """`scope`, when it is one of SCOPES (checked where routes are declared)."""
+    if scope not in SCOPES:
+        raise ValueError(f"unknown scope {scope!r}; expected one of {', '.join(SCOPES)}")
+    return scope
+
+
+def authorize(request: Request, scope: str) -> Principal:
+    """The authenticated caller when it holds `scope`; 403 insufficient_scope otherwise."""
+    principal = authenticate(request)
+    if not principal.allows(scope):
+        raise APIError(403, "insufficient_scope", f"This request needs the {scope!r} scope",
+                       {"required_scope": scope, "granted_scopes": sorted(principal.scopes)})
+    return principal
 
 
 def require(scope: str) -> Callable[..., Awaitable[Principal]]:
     """A dependency: the authenticated caller, or 403 insufficient_scope without `scope`."""
-    if scope not in SCOPES:
-        raise ValueError(f"unknown scope {scope!r}; expected one of {', '.join(SCOPES)}")
+    known_scope(scope)
 
-    async def authorized(request: Request, _key: _ApiKeyHeader, _bearer: _BearerHeader
+    async def authorized(request: Request, _key: ApiKeyHeader, _bearer: BearerHeader
                          ) -> Principal:
-        principal = authenticate(request)
-        if not principal.allows(scope):
-            raise APIError(403, "insufficient_scope", f"This request needs the {scope!r} scope",
-                           {"required_scope": scope, "granted_scopes": sorted(principal.scopes)})
-        return principal
+        return authorize(request, scope)
 
     return authorized

@@ -1,6 +1,12 @@
 """Micro-batching: concurrent single predictions are answered together, one booster call per
-batch, in a worker thread. Nothing waits on a timer: the first request starts at once, and those
-that arrive while a batch computes form the next one, so batches grow only under load."""
+batch. Nothing waits on a timer: the first request starts at once, and those that arrive while a
+batch computes form the next one, so batches grow only under load.
+
+Batches are computed on the event loop itself, not in a worker thread: with two cores the GIL
+hand-offs between loop and thread cost more than the overlap gained (measured with
+`benchmarks/serving.py`, one worker: 452 -> 653 requests/s at concurrency 8, 739 -> 878 at 32).
+A batch holds the loop for a few milliseconds; requests arriving meanwhile wait in the socket
+buffers and join the next batch."""
 
 from __future__ import annotations
 
@@ -34,13 +40,12 @@ class MicroBatcher:
         return await future
 
     async def _drain(self) -> None:
-        loop = asyncio.get_running_loop()
         try:
             while self._pending:
+                await asyncio.sleep(0)  # requests already read join before the batch closes
                 batch = self._pending[:self.max_batch]
                 del self._pending[:self.max_batch]
-                results = await loop.run_in_executor(None, answer_all,
-                                                     [request for request, _ in batch])
+                results = answer_all([request for request, _ in batch])
                 for (_, future), result in zip(batch, results, strict=True):
                     if future.done():
                         continue

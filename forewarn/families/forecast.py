@@ -90,7 +90,7 @@ def forecast_many(spec: TelemetrySpec, model: EventModel,
     starts = np.cumsum([0, *(len(h) for h in horizons)])[:-1]
     asked = np.concatenate([start + np.arange(count) for start, count in zip(starts, counts,
                                                                              strict=True)])
-    types = model.type_probabilities(rows[asked])
+    types = _likely_types(model, model.type_probabilities(rows[asked]))
     exact = np.repeat([q.exact_explanation for q in queries], counts)
     drivers = _drivers(model, _contributions(model, rows[asked], exact))
     intervals = model.interval(probabilities[asked],
@@ -103,7 +103,7 @@ def forecast_many(spec: TelemetrySpec, model: EventModel,
         forecasts = [
             Forecast(int(h), float(probabilities[asked[i]]),
                      (float(intervals[i, 0]), float(intervals[i, 1])),
-                     *_likely_type(model, types, i), drivers[i])
+                     *types[i], drivers[i])
             for i, h in enumerate(query.horizons, start=first)
         ]
         outlooks.append(Outlook(forecasts, time, gone))
@@ -195,12 +195,15 @@ def _contributions(model: EventModel, rows: np.ndarray, exact: np.ndarray) -> np
     return contributions
 
 
-def _likely_type(model: EventModel, types: np.ndarray, row: int
-                 ) -> tuple[str | None, dict[str, float]]:
+def _likely_types(model: EventModel, types: np.ndarray
+                  ) -> list[tuple[str | None, dict[str, float]]]:
+    """Per row: the most likely type and every type's probability (None and {} without a
+    type booster)."""
     if types.shape[1] == 0:
-        return None, {}
-    shares = {name: float(p) for name, p in zip(model.facts.type_classes, types[row], strict=True)}
-    return max(shares, key=shares.__getitem__), shares
+        return [(None, {})] * len(types)
+    classes = model.facts.type_classes
+    return [(classes[best], dict(zip(classes, row, strict=True)))
+            for best, row in zip(types.argmax(axis=1).tolist(), types.tolist(), strict=True)]
 
 
 def _drivers(model: EventModel, contributions: np.ndarray) -> list[dict[str, float]]:
