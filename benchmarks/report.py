@@ -1,4 +1,8 @@
-"""The serving benchmark's output: a table, the ratios, and a JSON file of everything."""
+"""The serving benchmark's output: a table, the ratios, and a JSON file of everything.
+
+With several rounds (each server measured once per round, the servers in turn), the table shows
+each run with the median requests/s, and each ratio is the median of the rounds' ratios: the
+runs of one round are minutes apart, so slow drifts of a shared machine's speed cancel out."""
 
 from __future__ import annotations
 
@@ -7,8 +11,10 @@ import os
 import platform
 import time
 from argparse import Namespace
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from statistics import median
 from typing import Any
 
 from benchmarks.load import Measurement
@@ -76,35 +82,78 @@ def _ratio(numerator: Measurement, denominator: Measurement | None) -> float | N
     return round(numerator.requests_per_second / denominator.requests_per_second, 2)
 
 
+def median_outcomes(rounds: list[list[Outcome]]) -> list[Outcome]:
+    """Per server, at each concurrency, the run with the median requests/s over the rounds
+    (the upper one of an even count)."""
+    merged = []
+    for per_round in zip(*rounds, strict=True):
+        runs: dict[int, list[Measurement]] = defaultdict(list)
+        for outcome in per_round:
+            for m in outcome.measurements:
+                runs[m.concurrency].append(m)
+        middle = [sorted(found, key=lambda m: m.requests_per_second)[len(found) // 2]
+                  for found in runs.values()]
+        error = next((o.error for o in per_round if o.error), None)
+        merged.append(Outcome(per_round[0].name, per_round[0].workers, middle,
+                              per_round[0].notes, error))
+    return merged
+
+
+def median_ratios(rounds: list[list[Outcome]], concurrencies: list[int]
+                  ) -> list[dict[str, Any]]:
+    """`ratios` of the median runs, each ratio replaced by the median of the rounds' ratios,
+    with the rounds' own values alongside."""
+    each = [ratios(outcomes, concurrencies) for outcomes in rounds]
+    found = ratios(median_outcomes(rounds), concurrencies)
+    for row in found:
+        same = [r for per_round in each for r in per_round
+                if (r["concurrency"], r["forewarn"]) == (row["concurrency"], row["forewarn"])]
+        for key in ("vs_best_mlflow", "vs_minimal"):
+            values = [r[key] for r in same if r[key] is not None]
+            row[key] = round(median(values), 2) if values else None
+            row[f"{key}_rounds"] = values
+        row["with_errors"] = any(r["with_errors"] for r in same)
+    return found
+
+
 def _times(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.2f}x"
 
 
-def render(outcomes: list[Outcome], concurrencies: list[int]) -> str:
+def render(rounds: list[list[Outcome]], concurrencies: list[int]) -> str:
     """The table, the ratios and any notes, for the terminal."""
+    outcomes = median_outcomes(rounds)
     lines = ["", *table(outcomes), ""]
-    for r in ratios(outcomes, concurrencies):
+    for r in median_ratios(rounds, concurrencies):
         flag = "  (a run in this ratio had errors)" if r["with_errors"] else ""
+        spread = (f"  (rounds: {_listed(r['vs_best_mlflow_rounds'])} / "
+                  f"{_listed(r['vs_minimal_rounds'])})" if len(rounds) > 1 else "")
         lines.append(f"c={r['concurrency']:<3} {r['forewarn']}: {_times(r['vs_best_mlflow'])} "
                      f"the best MLflow ({r['best_mlflow'] or 'not run'}), "
-                     f"{_times(r['vs_minimal'])} {r['minimal'] or 'minimal (not run)'}{flag}")
+                     f"{_times(r['vs_minimal'])} {r['minimal'] or 'minimal (not run)'}"
+                     f"{spread}{flag}")
     notes = [f"{o.name}: {key} = {value}" for o in outcomes for key, value in o.notes.items()
              if key in ("probability", "response_cache_hits", "tcp_nodelay")]
     busy = {o.name: o.notes.get("busy_cores_before") for o in outcomes}
     notes.append(f"cores busy before each server started (others' load): {busy}")
-    flawed = [f"{m.name} c={m.concurrency}" for o in outcomes for m in o.measurements
+    every = [o for outcomes_of_round in rounds for o in outcomes_of_round]
+    flawed = [f"{m.name} c={m.concurrency}" for o in every for m in o.measurements
               if m.error_count]
-    failed = [o.name for o in outcomes if o.error]
+    failed = sorted({o.name for o in every if o.error})
     if flawed or failed:
         notes.append(f"WARNING: runs with errors (not valid measurements): {flawed or 'none'}; "
                      f"servers that failed: {failed or 'none'}")
-    answers = {o.notes["probability"] for o in outcomes if "probability" in o.notes}
+    answers = {o.notes["probability"] for o in every if "probability" in o.notes}
     if len(answers) > 1:
         notes.append(f"WARNING: the servers answered different probabilities: {sorted(answers)}")
     return "\n".join([*lines, "", *notes])
 
 
-def write_results(folder: Path, outcomes: list[Outcome], args: Namespace, started: float,
+def _listed(values: list[float]) -> str:
+    return ", ".join(f"{v:.2f}" for v in values) or "n/a"
+
+
+def write_results(folder: Path, rounds: list[list[Outcome]], args: Namespace, started: float,
                   model: dict[str, Any]) -> Path:
     """Everything measured, as JSON in `folder`; its path."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -117,10 +166,11 @@ def write_results(folder: Path, outcomes: list[Outcome], args: Namespace, starte
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                     "platform": platform.platform()},
         "model": model,
-        "servers": [{"name": o.name, "workers": o.workers, "error": o.error, "notes": o.notes}
-                    for o in outcomes],
-        "measurements": [m.as_json() for o in outcomes for m in o.measurements],
-        "ratios": ratios(outcomes, args.concurrency),
+        "servers": [{"round": index, "name": o.name, "workers": o.workers, "error": o.error,
+                     "notes": o.notes} for index, outcomes in enumerate(rounds) for o in outcomes],
+        "measurements": [m.as_json() | {"round": index} for index, outcomes in enumerate(rounds)
+                         for o in outcomes for m in o.measurements],
+        "ratios": median_ratios(rounds, args.concurrency),
     }
     path.write_text(json.dumps(document, indent=2) + "\n")
     return path

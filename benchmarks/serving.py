@@ -17,13 +17,16 @@ Every server answers one request before the load: the same probability everywher
 
 Setup, in a temporary home: an MLflow server, the bottleneck family trained on
 `simulate(systems=8, days=14, seed=7)`, logged, registered and aliased champion, an API key.
-Each server gets a wrk warm-up then a measured run per concurrency (threads = min(c, 2)).
-Output: a table of requests/s, p50/p95/p99 and errors, the ratios Forewarn / best MLflow and
-Forewarn / minimal per concurrency, and `benchmarks/results/serving-<time>.json`.
+Each server gets a wrk warm-up then a measured run per concurrency (threads = min(c, 2)); with
+`--rounds R` the servers are measured in turn R times (this machine's speed drifts by a factor of
+two within minutes: ratios are taken within a round, then their median over the rounds).
+Output: a table of requests/s, p50/p95/p99 and errors (per server and concurrency, the median
+run), the ratios Forewarn / best MLflow and Forewarn / minimal per concurrency with each round's
+values, and `benchmarks/results/serving-<time>.json`.
 
 Run from the repository root (needs wrk; about 6-7 minutes with the defaults):
-    .venv/bin/python benchmarks/serving.py [--seconds 15] [--warmup 3] [--concurrency 1 8 32]
-                                           [--only mlflow-1 forewarn-1 ...]
+    .venv/bin/python benchmarks/serving.py [--seconds 15] [--warmup 3] [--rounds 1]
+                                           [--concurrency 1 8 32] [--only mlflow-1 ...]
 """
 
 from __future__ import annotations
@@ -248,13 +251,15 @@ def busy_cores(seconds: float = 1.0) -> float | None:
 def estimate_s(args: argparse.Namespace, names: list[str]) -> float:
     """Roughly how long a run takes: setup, server starts, wrk runs."""
     per_server = 5 + len(args.concurrency) * (args.warmup + args.seconds + 0.3)
-    return 20 + len(names) * per_server
+    return 20 + args.rounds * len(names) * per_server
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=15, help="measured seconds per run")
     parser.add_argument("--warmup", type=int, default=3, help="warm-up seconds per run")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="measure the servers in turn this many times (medians)")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32])
     parser.add_argument("--only", nargs="+", choices=NAMES, default=NAMES, metavar="NAME",
                         help=f"servers to measure, among {NAMES}")
@@ -282,11 +287,11 @@ def main() -> None:
         with Supervisor(settings, [mlflow_component(settings)]):
             champion = prepare(settings)
             print(f"champion: {FAMILY} v{champion.version}", flush=True)
-            outcomes = [measure(build(name, settings, champion), settings, args)
-                        for name in names]
-    print(render(outcomes, args.concurrency))
+            rounds = [[measure(build(name, settings, champion), settings, args)
+                       for name in names] for _ in range(args.rounds)]
+    print(render(rounds, args.concurrency))
     model = {"name": FAMILY, "version": champion.version, "features": champion.feature_names}
-    path = write_results(HERE / "results", outcomes, args, started, model)
+    path = write_results(HERE / "results", rounds, args, started, model)
     print(f"results: {path} ({time.time() - started:.0f} s in all)")
 
 
