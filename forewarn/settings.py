@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     public_metrics: bool = True
     model_poll_seconds: float = Field(default=10.0, gt=0)
     batch_max_items: int = Field(default=1000, ge=1)
+    # The single-prediction routes answered by `serving.fast_path` rather than through FastAPI.
+    fast_predictions: bool = True
     upload_max_bytes: int = Field(default=100 * 1024 * 1024, ge=1)
     capture_batch_rows: int = Field(default=1000, ge=1)
     capture_flush_seconds: float = Field(default=5.0, gt=0)

@@ -15,6 +15,7 @@ from serving.api.routes import datasets, infrastructure, models, predictions, sy
 from serving.auth import KeyStore, require
 from serving.capture import PredictionCapture
 from serving.errors import install_error_handlers
+from serving.fast_path import PredictionFastPath, Target
 from serving.metrics import Metrics
 from serving.middleware import RequestIdMiddleware
 from serving.model_cache import ModelCache
@@ -37,6 +38,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   description="Predictions of infrastructure trouble, and the models behind them.",
                   telemetry=NO_OPENTELEMETRY)
     _attach_state(app, settings)
+    if settings.fast_predictions:
+        app.add_middleware(PredictionFastPath, routes=_fast_routes())
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
@@ -51,6 +54,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(training.router, prefix="/v1")
     app.include_router(infrastructure.router, prefix="/v1")
     return app
+
+
+def _fast_routes() -> dict[str, Target]:
+    """The single-prediction routes by full path, for `PredictionFastPath`."""
+    documented = {getattr(route, "path", None): route for route in predictions.router.routes}
+    return {f"/v1{path}": Target(documented[path], kind, responder)
+            for path, (kind, responder) in predictions.SINGLE_PREDICTIONS.items()}
 
 
 def _attach_state(app: FastAPI, settings: Settings) -> None:

@@ -33,21 +33,28 @@ MetricsDep = Annotated[Metrics, Depends(_state("metrics"))]
 StoreDep = Annotated[ObjectStore, Depends(_state("store"))]
 
 
-def limited(scope: str) -> Callable[..., Awaitable[Principal]]:
+def admit(request: Request, scope: str) -> tuple[Principal, dict[str, str]]:
     """Authenticate with `scope`, then spend one token of the caller's rate limit (on the event
-    loop: the in-memory limiter takes microseconds, Redis one loopback round trip). One
-    dependency for both: each level of dependencies costs time on every request."""
+    loop: the in-memory limiter takes microseconds, Redis one loopback round trip). The caller
+    and the rate-limit headers; 401, 403 or 429 as an `APIError`."""
+    principal = authorize(request, scope)
+    settings: Settings = request.app.state.settings
+    limit = settings.rate_limits.get(principal.tier, settings.rate_limits["basic"])
+    decision = request.app.state.limiter.hit(principal.key_id or principal.subject, limit)
+    if not decision.allowed:
+        raise rate_limited_error(decision)
+    return principal, rate_limit_headers(decision)
+
+
+def limited(scope: str) -> Callable[..., Awaitable[Principal]]:
+    """A dependency that admits the caller with `scope` (one level of dependencies for both:
+    each level costs time on every request)."""
     known_scope(scope)
 
     async def check(request: Request, response: Response, _key: ApiKeyHeader,
                     _bearer: BearerHeader) -> Principal:
-        principal = authorize(request, scope)
-        settings: Settings = request.app.state.settings
-        limit = settings.rate_limits.get(principal.tier, settings.rate_limits["basic"])
-        decision = request.app.state.limiter.hit(principal.key_id or principal.subject, limit)
-        if not decision.allowed:
-            raise rate_limited_error(decision)
-        response.headers.update(rate_limit_headers(decision))
+        principal, headers = admit(request, scope)
+        response.headers.update(headers)
         return principal
 
     return check

@@ -1,9 +1,13 @@
-"""POST /v1/predict/*: the seed's bodies in, the champions' answers out."""
+"""POST /v1/predict/*: the seed's bodies in, the champions' answers out. The single-prediction
+routes are tested twice: answered by `serving.fast_path` and by the FastAPI routes."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
+import httpx
+import pytest
 from fastapi.testclient import TestClient
 
 from forewarn.settings import Settings
@@ -12,9 +16,23 @@ from serving.main import create_app
 from support import bottleneck_body, failure_body, wait_until_serving
 
 
-def test_bottleneck_answers_the_seed_request(client: TestClient, keys: dict[str, str],
+@pytest.fixture(params=[True, False], ids=["fast-path", "fastapi-route"])
+def fast_predictions(request: pytest.FixtureRequest) -> bool:
+    return request.param
+
+
+@pytest.fixture
+def predict_client(serving_settings: Settings, champions: dict[str, LoggedRun],
+                   keys: dict[str, str], fast_predictions: bool) -> Iterator[TestClient]:
+    settings = serving_settings.model_copy(update={"fast_predictions": fast_predictions})
+    with TestClient(create_app(settings)) as test_client:
+        wait_until_serving(test_client)
+        yield test_client
+
+
+def test_bottleneck_answers_the_seed_request(predict_client: TestClient, keys: dict[str, str],
                                              champions: dict[str, LoggedRun]) -> None:
-    answer = client.post("/v1/predict/bottleneck", json=bottleneck_body(),
+    answer = predict_client.post("/v1/predict/bottleneck", json=bottleneck_body(),
                          headers={"X-API-Key": keys["predict"], "X-Request-ID": "req-seed-1"})
 
     assert answer.status_code == 200, answer.text
@@ -33,22 +51,24 @@ def test_bottleneck_answers_the_seed_request(client: TestClient, keys: dict[str,
     assert body["recommendations"] and {"action", "description"} <= set(body["recommendations"][0])
 
 
-def test_identical_requests_are_answered_from_the_cache(client: TestClient,
+def test_identical_requests_are_answered_from_the_cache(predict_client: TestClient,
                                                         keys: dict[str, str]) -> None:
-    headers = {"X-API-Key": keys["predict"]}
-    first = client.post("/v1/predict/bottleneck", json=bottleneck_body(), headers=headers).json()
-    second = client.post("/v1/predict/bottleneck", json=bottleneck_body(), headers=headers).json()
+    def ask() -> dict:
+        return predict_client.post("/v1/predict/bottleneck", json=bottleneck_body(),
+                                   headers={"X-API-Key": keys["predict"]}).json()
+
+    first, second = ask(), ask()
 
     assert second["metadata"]["cached"] is True
     assert second["prediction"] == first["prediction"]
     assert second["request_id"] != first["request_id"]
-    scraped = client.get("/v1/metrics").text
+    scraped = predict_client.get("/v1/metrics").text
     assert 'forewarn_response_cache_total{result="hit"}' in scraped
 
 
-def test_failure_prevention_answers_every_horizon(client: TestClient,
+def test_failure_prevention_answers_every_horizon(predict_client: TestClient,
                                                   keys: dict[str, str]) -> None:
-    answer = client.post("/v1/predict/failure-prevention", json=failure_body(),
+    answer = predict_client.post("/v1/predict/failure-prevention", json=failure_body(),
                          headers={"X-API-Key": keys["predict"]})
 
     assert answer.status_code == 200, answer.text
@@ -61,12 +81,12 @@ def test_failure_prevention_answers_every_horizon(client: TestClient,
     assert all(p["severity"] in {"low", "warning", "critical"} for p in body["failure_predictions"])
 
 
-def test_out_of_range_input_gets_the_seed_400_body(client: TestClient,
+def test_out_of_range_input_gets_the_seed_400_body(predict_client: TestClient,
                                                    keys: dict[str, str]) -> None:
     body = bottleneck_body(prediction_horizon=500)
     body["features"]["cpu_utilization"][2] = 120
 
-    answer = client.post("/v1/predict/bottleneck", json=body,
+    answer = predict_client.post("/v1/predict/bottleneck", json=body,
                          headers={"X-API-Key": keys["predict"]})
 
     assert answer.status_code == 400
@@ -77,12 +97,12 @@ def test_out_of_range_input_gets_the_seed_400_body(client: TestClient,
     assert answer.json()["request_id"] == answer.headers["X-Request-ID"]
 
 
-def test_predictions_need_a_key_with_the_predict_scope(client: TestClient,
+def test_predictions_need_a_key_with_the_predict_scope(predict_client: TestClient,
                                                        keys: dict[str, str]) -> None:
-    missing = client.post("/v1/predict/bottleneck", json=bottleneck_body())
-    wrong = client.post("/v1/predict/bottleneck", json=bottleneck_body(),
+    missing = predict_client.post("/v1/predict/bottleneck", json=bottleneck_body())
+    wrong = predict_client.post("/v1/predict/bottleneck", json=bottleneck_body(),
                         headers={"X-API-Key": keys["reader"]})
-    bad = client.post("/v1/predict/bottleneck", json=bottleneck_body(),
+    bad = predict_client.post("/v1/predict/bottleneck", json=bottleneck_body(),
                       headers={"X-API-Key": "fw_notakey_000"})
 
     assert missing.status_code == 401 and bad.status_code == 401
@@ -91,10 +111,11 @@ def test_predictions_need_a_key_with_the_predict_scope(client: TestClient,
 
 def test_rate_limit_headers_and_429(serving_settings: Settings,
                                     champions: dict[str, LoggedRun],
-                                    keys: dict[str, str]) -> None:
+                                    keys: dict[str, str], fast_predictions: bool) -> None:
     limits = {"basic": 3, "premium": 3, "enterprise": 3}
-    with TestClient(create_app(serving_settings.model_copy(update={"rate_limits": limits}))
-                    ) as client:
+    settings = serving_settings.model_copy(update={"rate_limits": limits,
+                                                   "fast_predictions": fast_predictions})
+    with TestClient(create_app(settings)) as client:
         wait_until_serving(client)
         headers = {"X-API-Key": keys["predict"]}
         answers = [client.post("/v1/predict/bottleneck", json=bottleneck_body(), headers=headers)
@@ -107,6 +128,59 @@ def test_rate_limit_headers_and_429(serving_settings: Settings,
     assert refused.status_code == 429
     assert int(refused.headers["Retry-After"]) >= 1
     assert refused.json()["error"]["code"] == "rate_limit_exceeded"
+
+
+@pytest.mark.parametrize(("content", "field"), [
+    (b'{"system_id": "x", "features": ', "body"),
+    (b"", "body"),
+    (json.dumps(bottleneck_body(features={"cpu_utilization": ["high"]})).encode(),
+     "features.cpu_utilization.0"),
+])
+def test_malformed_bodies_get_the_400_body(predict_client: TestClient, keys: dict[str, str],
+                                           content: bytes, field: str) -> None:
+    answer = predict_client.post("/v1/predict/bottleneck", content=content,
+                                 headers={"X-API-Key": keys["predict"],
+                                          "Content-Type": "application/json"})
+
+    assert answer.status_code == 400
+    assert answer.json()["error"]["code"] == "validation_error"
+    assert field in answer.json()["error"]["details"]
+
+
+def test_the_fast_path_answers_as_the_fastapi_routes(serving_settings: Settings,
+                                                     champions: dict[str, LoggedRun],
+                                                     keys: dict[str, str]) -> None:
+    bad = bottleneck_body(prediction_horizon=0)
+    calls = [("/v1/predict/bottleneck", bottleneck_body(), keys["predict"]),
+             ("/v1/predict/failure-prevention", failure_body(), keys["predict"]),
+             ("/v1/predict/bottleneck", bad, keys["predict"]),
+             ("/v1/predict/bottleneck", bottleneck_body(), keys["reader"])]
+    seen = {}
+    for fast in (True, False):
+        settings = serving_settings.model_copy(update={"fast_predictions": fast})
+        with TestClient(create_app(settings)) as client:
+            wait_until_serving(client)
+            answers = [client.post(path, json=body, headers={"X-API-Key": key})
+                       for path, body, key in calls]
+            scraped = client.get("/v1/metrics").text
+        seen[fast] = [(a.status_code, _comparable(a.json()), _rate_limit_headers(a))
+                      for a in answers]
+        assert ('forewarn_http_requests_total{method="POST",route="/predict/bottleneck",'
+                'status="200"} 1.0') in scraped
+
+    assert seen[True] == seen[False]
+    assert [status for status, *_ in seen[True]] == [200, 200, 400, 403]
+
+
+def _comparable(body: dict) -> dict:
+    """A response without what differs between any two requests."""
+    body.pop("request_id")
+    body.get("metadata", {}).pop("processing_time_ms", None)
+    return body
+
+
+def _rate_limit_headers(answer: httpx.Response) -> list[str]:
+    return sorted(name for name in answer.headers if name.startswith("x-ratelimit"))
 
 
 def test_batch_answers_each_item_and_reports_bad_ones(client: TestClient,

@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
+from pydantic import BaseModel
 
 from forewarn.schemas.optimization import OptimizationRequest, OptimizationResponse
 from forewarn.schemas.predictions import (
@@ -25,6 +26,12 @@ from serving.predictors import BOTTLENECK, FAILURE, Responder
 from serving.streaming import STREAM_TYPES, prediction_events
 
 router = APIRouter(prefix="/predict", tags=["predictions"])
+# The single-prediction routes (paths as `router` has them): request model and responder.
+# `serving.fast_path` answers them the same way before FastAPI's routing, unless turned off.
+SINGLE_PREDICTIONS: dict[str, tuple[type[BaseModel], Responder]] = {
+    "/predict/bottleneck": (BottleneckRequest, BOTTLENECK),
+    "/predict/failure-prevention": (FailureRequest, FAILURE),
+}
 
 
 @router.post("/bottleneck", response_model=BottleneckResponse)
