@@ -33,20 +33,23 @@ class PredictionService:
         self.batcher = MicroBatcher()
         self._latencies: dict[str, deque[float]] = defaultdict(lambda: deque(maxlen=RECENT))
         self._counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # served, failed
-        self._latest: OrderedDict[tuple[str, str], BaseModel] = OrderedDict()
+        # (family, system) -> (request model, request JSON): text rather than models, whose
+        # many small objects would lengthen every full garbage collection
+        self._latest: OrderedDict[tuple[str, str], tuple[type[BaseModel], str]] = OrderedDict()
         self._lock = threading.Lock()
 
     def latest(self, family: str, system_id: str) -> BaseModel | None:
         """The last request `system_id` sent for `family` (what a stream re-scores)."""
         with self._lock:
-            return self._latest.get((family, system_id))
+            found = self._latest.get((family, system_id))
+        return None if found is None else found[0].model_validate_json(found[1])
 
-    def _remember(self, family: str, body: BaseModel) -> None:
+    def _remember(self, family: str, body: BaseModel, inputs: str) -> None:
         system_id = getattr(body, "system_id", None)
         if system_id is None:
             return
         with self._lock:
-            self._latest[(family, system_id)] = body
+            self._latest[(family, system_id)] = (type(body), inputs)
             self._latest.move_to_end((family, system_id))
             while len(self._latest) > LATEST_INPUTS:
                 self._latest.popitem(last=False)
@@ -149,6 +152,6 @@ class PredictionService:
         }
         self.metrics.child(self.metrics.predictions, family, loaded.version).inc()
         self._count(family, elapsed_ms)
-        self._remember(family, body)
+        self._remember(family, body, inputs)
         self.capture.record(family, loaded.version, request_id, inputs, response, elapsed_ms)
         return response
