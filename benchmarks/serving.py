@@ -8,8 +8,9 @@ What is compared (each server alone on the machine, one OpenMP thread, then stop
 - `forewarn-1`, `forewarn-2`: Forewarn's API (`serving.main:create_app`) with auth (an
   enterprise API key), rate limits (raised so that they never throttle), metrics and prediction
   capture on, given the seed's bottleneck request (raw metric windows, from which it computes
-  the features, 49 horizons, the likely resource and the drivers). Every request carries a new
-  `system_id`, so the response cache never answers: predictions are computed.
+  the features, the probability at the asked and the four trained horizons, the interval, the
+  likely resource and the drivers). Every request carries a new `system_id`, so the response
+  cache never answers: predictions are computed.
 Minimal and Forewarn run under `launch.py` (SO_REUSEPORT workers, TCP_NODELAY checked on every
 connection: the multi-worker pitfall of ../shared/STACK.md); MLflow as its CLI starts it (its
 `uvicorn --workers 2` keeps TCP_NODELAY only because uvloop is installed: see launch.py).

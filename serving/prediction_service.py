@@ -119,7 +119,10 @@ class PredictionService:
             try:
                 answer = await self.batcher.submit(responder, loaded, body)
             except Exception as error:
-                raise self._failure(responder.family, error) from error
+                failure = self._failure(responder.family, error)
+                if failure is error:
+                    raise
+                raise failure from error
             self.responses.put(key, answer)
         return self._finish(responder.family, body, inputs, request_id, loaded, answer, cached,
                             started)
