@@ -35,7 +35,7 @@ def fit_event_model(family: str, split: TimeSplit, window: int, params: dict[str
     event = _fit_event(split, params, rounds)
     validation_scores = event.inplace_predict(split.validation.features)
     edges, counts = _calibration(validation_scores)
-    classes, types = _fit_types(split, params, rounds // 2)
+    classes, types = _fit_types(split, params, max(1, rounds // 2))
     facts = ModelFacts(
         family=family,
         feature_names=list(split.train.feature_names),

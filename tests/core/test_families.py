@@ -308,6 +308,18 @@ def test_bottleneck_model_beats_its_baseline(trained: TrainingResult) -> None:
     assert sum(facts.calibration_counts) == trained.split_sizes["validation"]
 
 
+def test_boosters_keep_only_the_rounds_up_to_their_best(trained: TrainingResult,
+                                                        small: pd.DataFrame) -> None:
+    for booster in (trained.model.event, trained.model.types):
+        assert booster is not None
+        assert booster.num_boosted_rounds() == booster.best_iteration + 1
+
+    tiny = get_family("bottleneck").train(small, {"rounds": 1})  # the type booster gets one too
+
+    assert tiny.model.event.num_boosted_rounds() == 1
+    assert tiny.model.types is not None and tiny.model.types.num_boosted_rounds() == 1
+
+
 def test_model_save_load_round_trip(trained: TrainingResult, tmp_path: Path) -> None:
     model = trained.model
     features = trained.evaluation.test.features
