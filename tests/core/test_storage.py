@@ -191,7 +191,7 @@ def test_local_write_goes_through_temp_and_rename(
         renames.append((src, dst))
         real_replace(src, dst)
 
-    monkeypatch.setattr(storage.os, "replace", spy)
+    monkeypatch.setattr(storage.local.os, "replace", spy)
     store.put_bytes("k", b"new")
     [(src, dst)] = renames
     assert Path(src).parent == tmp_path / ".tmp" and Path(dst) == tmp_path / "k"
@@ -208,7 +208,7 @@ def test_local_failed_write_changes_nothing(
     def fail(fd: int) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(storage.os, "fsync", fail)
+    monkeypatch.setattr(storage.local.os, "fsync", fail)
     with pytest.raises(StorageError, match="No space left"):
         store.put_bytes("k", b"new")
     with pytest.raises(StorageError):
