@@ -18,7 +18,7 @@ from serving.model_cache import LoadedModel
 from serving.predictors import Responder
 
 MAX_BATCH = 64
-Request = tuple[Responder, LoadedModel, Any]  # how to answer, with which model, what body
+Job = tuple[Responder, LoadedModel, Any]  # how to answer, with which model, what body
 
 
 class MicroBatcher:
@@ -26,7 +26,7 @@ class MicroBatcher:
 
     def __init__(self, max_batch: int = MAX_BATCH) -> None:
         self.max_batch = max_batch
-        self._pending: list[tuple[Request, asyncio.Future]] = []
+        self._pending: list[tuple[Job, asyncio.Future]] = []
         self._draining: asyncio.Task | None = None
 
     async def submit(self, responder: Responder, loaded: LoadedModel, body: Any
@@ -45,7 +45,7 @@ class MicroBatcher:
                 await asyncio.sleep(0)  # requests already read join before the batch closes
                 batch = self._pending[:self.max_batch]
                 del self._pending[:self.max_batch]
-                results = answer_all([request for request, _ in batch])
+                results = answer_all([job for job, _ in batch])
                 for (_, future), result in zip(batch, results, strict=True):
                     if future.done():
                         continue
@@ -57,7 +57,7 @@ class MicroBatcher:
             self._draining = None
 
 
-def answer_all(batch: list[Request]) -> list[dict[str, Any] | Exception]:
+def answer_all(batch: list[Job]) -> list[dict[str, Any] | Exception]:
     """Answers in batch order; requests for the same model are forecast together, and a group
     that fails is retried one by one so that one bad request fails alone."""
     groups: dict[tuple[int, str], list[int]] = defaultdict(list)

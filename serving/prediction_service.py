@@ -21,6 +21,9 @@ from serving.response_cache import ResponseCache
 
 RECENT = 10_000  # latencies kept per family for percentiles
 LATEST_INPUTS = 10_000  # systems whose last request the stream endpoint can re-score
+# What a request finds before it is answered: the served model, the cache key, the request as
+# JSON text, and the cached answer (None when there is none).
+Lookup = tuple[LoadedModel, tuple[str, str, str], str, dict[str, Any] | None]
 
 
 class PredictionService:
@@ -92,43 +95,46 @@ class PredictionService:
         model refuses gets its own error (an `APIError`) in its place."""
         started = time.perf_counter()
         lookups = [self._lookup(responder.family, body) for body in bodies]
-        missed = [i for i, (_, _, _, answer) in enumerate(lookups) if answer is None]
+        missed = [i for i, (*_, cached) in enumerate(lookups) if cached is None]
         fresh = dict(zip(missed, answer_all([(responder, lookups[i][0], bodies[i])
                                              for i in missed]), strict=True))
-        results: list[dict[str, Any] | Exception] = []
-        for index, (loaded, key, inputs, cached) in enumerate(lookups):
-            answer = cached if cached is not None else fresh[index]
-            if isinstance(answer, Exception):
-                results.append(self._failure(responder.family, answer))
-                continue
-            if cached is None:
-                self.responses.put(key, answer)
-            results.append(self._finish(responder.family, body=bodies[index], inputs=inputs,
-                                        request_id=request_ids[index], loaded=loaded,
-                                        answer=answer, cached=cached is not None,
-                                        started=started))
-        return results
+        return [self._settle(responder.family, body, request_id, lookup, fresh.get(index),
+                             started)
+                for index, (body, request_id, lookup) in enumerate(
+                    zip(bodies, request_ids, lookups, strict=True))]
 
     async def serve_batched(self, body: BaseModel, request_id: str,
                             responder: Responder) -> dict[str, Any]:
         """As `serve`, but concurrent requests are answered together by the micro-batcher."""
         started = time.perf_counter()
-        loaded, key, inputs, answer = self._lookup(responder.family, body)
-        cached = answer is not None
-        if answer is None:
+        lookup = self._lookup(responder.family, body)
+        fresh: dict[str, Any] | Exception | None = None
+        if lookup[3] is None:
             try:
-                answer = await self.batcher.submit(responder, loaded, body)
-            except Exception as error:
-                failure = self._failure(responder.family, error)
-                if failure is error:
-                    raise
-                raise failure from error
-            self.responses.put(key, answer)
-        return self._finish(responder.family, body, inputs, request_id, loaded, answer, cached,
-                            started)
+                fresh = await self.batcher.submit(responder, lookup[0], body)
+            except Exception as error:  # settled below like any other failed prediction
+                fresh = error
+        result = self._settle(responder.family, body, request_id, lookup, fresh, started)
+        if isinstance(result, Exception):
+            raise result
+        return result
 
-    def _lookup(self, family: str, body: BaseModel
-                ) -> tuple[LoadedModel, tuple[str, str, str], str, dict[str, Any] | None]:
+    def _settle(self, family: str, body: BaseModel, request_id: str, lookup: Lookup,
+                fresh: dict[str, Any] | Exception | None, started: float
+                ) -> dict[str, Any] | Exception:
+        """The response to one request from its cached or fresh answer (a fresh one is
+        cached), or the error it gets."""
+        loaded, key, inputs, cached = lookup
+        answer = cached if cached is not None else fresh
+        assert answer is not None, "a request missing from the cache is answered"
+        if isinstance(answer, Exception):
+            return self._failure(family, answer)
+        if cached is None:
+            self.responses.put(key, answer)
+        return self._finish(family, body, inputs, request_id, loaded, answer,
+                            cached is not None, started)
+
+    def _lookup(self, family: str, body: BaseModel) -> Lookup:
         """The served model, the cache key, the request as JSON text, and a cached answer."""
         loaded = self.models.get(family)
         inputs = body.model_dump_json()
@@ -139,9 +145,11 @@ class PredictionService:
         """Count a failed prediction; inputs the schema admits but the model cannot use are
         the caller's error (422), other errors stay what they are."""
         self._failed(family)
-        if isinstance(error, ValueError):
-            return APIError(422, "invalid_input", str(error))
-        return error
+        if not isinstance(error, ValueError):
+            return error
+        failure = APIError(422, "invalid_input", str(error))
+        failure.__cause__ = error
+        return failure
 
     def _finish(self, family: str, body: BaseModel, inputs: str, request_id: str,
                 loaded: LoadedModel, answer: dict[str, Any], cached: bool,

@@ -98,8 +98,8 @@ def forecast_many(spec: TelemetrySpec, model: EventModel,
     times = median_times(trained, probabilities[(starts + counts)[:, None]
                                                  + np.arange(len(trained))])
     outlooks = []
-    for first, query, gone, time in zip(np.cumsum([0, *counts]), queries, missing, times,
-                                        strict=False):
+    for first, query, gone, time in zip(np.cumsum([0, *counts])[:-1], queries, missing, times,
+                                        strict=True):
         forecasts = [
             Forecast(int(h), float(probabilities[asked[i]]),
                      (float(intervals[i, 0]), float(intervals[i, 1])),
