@@ -1,14 +1,12 @@
 """The two single-prediction routes, answered without FastAPI's per-request machinery.
 
-On this 2-core machine a FastAPI route with the API's dependencies (authentication, rate limit,
-state) and response-model validation costs several times the CPU of the same steps done
-directly: more than the prediction itself (a route that only parses the body and spends a
-rate-limit token: ~700-950 requests/s through FastAPI, ~2,300-5,700 here). This middleware
-answers `POST /v1/predict/bottleneck` and `/v1/predict/failure-prevention` with the same steps
-and the same functions as those FastAPI routes (`admit`, the request models,
-`PredictionService.serve_batched`, the app's error handlers). The routes stay the documented
-contract in OpenAPI, and answer instead when `FOREWARN_FAST_PREDICTIONS=false`; the tests run
-against both. It sits inside the request-id and metrics middlewares, which see every request.
+Dependency resolution and response-model validation cost more CPU per request than the
+prediction itself, so this middleware answers `POST /v1/predict/bottleneck` and
+`/v1/predict/failure-prevention` with the same steps and the same functions as those FastAPI
+routes (`admit`, the request models, `PredictionService.serve_batched`, the app's error
+handlers). The routes stay the documented contract in OpenAPI and answer instead when
+`FOREWARN_FAST_PREDICTIONS=false`; the tests run against both. It sits inside the request-id and
+metrics middlewares, which see every request.
 """
 
 from __future__ import annotations
@@ -66,7 +64,8 @@ async def _answer(request: Request, kind: type[BaseModel], responder: Responder)
             body, request.state.request_id, responder)
     except (APIError, RequestValidationError) as error:
         handler = request.app.exception_handlers[type(error)]
-        return await handler(request, error)
+        error_response: Response = await handler(request, error)
+        return error_response
     return Response(pydantic_core.to_json(answer), media_type="application/json",
                     headers=headers)
 

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
+from fastapi.telemetry import TelemetryConfig
 
 from forewarn.settings import Settings, get_settings
 from forewarn.storage import open_store
@@ -28,7 +29,7 @@ SERVED_FAMILIES = ["bottleneck", "failure"]
 RESPONSE_CACHE_ENTRIES = 10_000
 # The service's telemetry is its Prometheus `/v1/metrics`; FastAPI's OpenTelemetry hooks would
 # otherwise look up the global providers on every request.
-NO_OPENTELEMETRY = {"tracing": False, "metrics": False, "logs": False}
+NO_OPENTELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

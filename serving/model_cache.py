@@ -108,11 +108,12 @@ class ModelCache:
             self._canaries.pop(name, None)
             self._account(name, current[0] if current else None, None)
             return None
-        same = current is not None and current[0].version == version
-        loaded = current[0] if same else self._load(name, version)
+        if current is not None and current[0].version == version:
+            self._canaries[name] = (current[0], share)
+            return current[0]
+        loaded = self._load(name, version)
         self._canaries[name] = (loaded, share)
-        if not same:
-            self._account(name, current[0] if current else None, loaded)
+        self._account(name, current[0] if current else None, loaded)
         return loaded
 
     def _load(self, name: str, version: str) -> LoadedModel:
@@ -160,6 +161,7 @@ class ModelCache:
     def status(self) -> CacheStatus:
         models = {name: loaded.version for name, loaded in self._models.items()}
         ready = all(name in models for name in self.families)
-        canaries = {name: {"version": loaded.version, "share": share}
-                    for name, (loaded, share) in self._canaries.items()}
+        canaries: dict[str, dict[str, float | str]] = {
+            name: {"version": loaded.version, "share": share}
+            for name, (loaded, share) in self._canaries.items()}
         return CacheStatus(ready, models, dict(self._errors), canaries)

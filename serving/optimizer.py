@@ -46,7 +46,8 @@ def _peaks(body: OptimizationRequest) -> dict[str, float]:
 
 def problem(body: OptimizationRequest, weights: dict[str, float] | None = None) -> Problem:
     utilisation = _peaks(body)
-    return Problem(current=dict(body.current_allocation), utilisation=utilisation,
+    current = {str(name): units for name, units in body.current_allocation.items()}
+    return Problem(current=current, utilisation=utilisation,
                    weights=weights or body.objectives.model_dump(),
                    max_cost_increase=body.constraints.max_cost_increase,
                    min_performance=body.constraints.min_performance_level,
@@ -57,7 +58,7 @@ def _steps(problem_: Problem, plan: Plan) -> list[dict[str, Any]]:
     cost_now = sum(problem_.unit_costs.get(r, 0) * u for r, u in problem_.current.items()) or 1
     now = np.array(list(problem_.current.values()), dtype=float)
     baseline = evaluate(problem_, now).performance
-    steps = []
+    steps: list[dict[str, Any]] = []
     for resource, units in plan.allocation.items():
         delta = units - problem_.current[resource]
         if abs(delta) < 1e-9:

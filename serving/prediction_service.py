@@ -6,12 +6,13 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict, defaultdict, deque
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import numpy as np
 from pydantic import BaseModel
 
-from serving.batcher import MicroBatcher, answer_all
+from serving.batcher import Job, MicroBatcher, answer_all
 from serving.capture import PredictionCapture
 from serving.errors import APIError
 from serving.metrics import Metrics
@@ -21,9 +22,23 @@ from serving.response_cache import ResponseCache
 
 RECENT = 10_000  # latencies kept per family for percentiles
 LATEST_INPUTS = 10_000  # systems whose last request the stream endpoint can re-score
-# What a request finds before it is answered: the served model, the cache key, the request as
-# JSON text, and the cached answer (None when there is none).
-Lookup = tuple[LoadedModel, tuple[str, str, str], str, dict[str, Any] | None]
+
+
+class Lookup(NamedTuple):
+    """What a request finds before it is answered."""
+
+    loaded: LoadedModel
+    key: tuple[str, str, str]  # response-cache key: family, model version, inputs
+    inputs: str  # the request as JSON text
+    cached: dict[str, Any] | None  # the cached answer, None when there is none
+
+
+@dataclass
+class Counts:
+    """Requests a family answered and refused in this process."""
+
+    served: int = 0
+    failed: int = 0
 
 
 class PredictionService:
@@ -35,7 +50,7 @@ class PredictionService:
             models, responses, capture, metrics)
         self.batcher = MicroBatcher()
         self._latencies: dict[str, deque[float]] = defaultdict(lambda: deque(maxlen=RECENT))
-        self._counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # served, failed
+        self._counts: dict[str, Counts] = defaultdict(Counts)
         # (family, system) -> (request model, request JSON): text rather than models, whose
         # many small objects would lengthen every full garbage collection
         self._latest: OrderedDict[tuple[str, str], tuple[type[BaseModel], str]] = OrderedDict()
@@ -60,7 +75,8 @@ class PredictionService:
     def measurements(self, family: str) -> dict[str, Any]:
         """This process's requests, errors and latency percentiles (recent) for `family`."""
         with self._lock:
-            served, failed = self._counts[family]
+            counts = self._counts[family]
+            served, failed = counts.served, counts.failed
             recent = np.asarray(self._latencies[family])
         percentiles = dict(zip(("p50", "p95", "p99"), np.percentile(recent, [50, 95, 99]),
                                strict=True)) if recent.size else {}
@@ -77,9 +93,9 @@ class PredictionService:
     def _count(self, family: str, elapsed_ms: float | None) -> None:
         with self._lock:
             if elapsed_ms is None:
-                self._counts[family][1] += 1
+                self._counts[family].failed += 1
             else:
-                self._counts[family][0] += 1
+                self._counts[family].served += 1
                 self._latencies[family].append(elapsed_ms)
 
     def serve(self, body: BaseModel, request_id: str, responder: Responder) -> dict[str, Any]:
@@ -95,8 +111,8 @@ class PredictionService:
         model refuses gets its own error (an `APIError`) in its place."""
         started = time.perf_counter()
         lookups = [self._lookup(responder.family, body) for body in bodies]
-        missed = [i for i, (*_, cached) in enumerate(lookups) if cached is None]
-        fresh = dict(zip(missed, answer_all([(responder, lookups[i][0], bodies[i])
+        missed = [i for i, lookup in enumerate(lookups) if lookup.cached is None]
+        fresh = dict(zip(missed, answer_all([Job(responder, lookups[i].loaded, bodies[i])
                                              for i in missed]), strict=True))
         return [self._settle(responder.family, body, request_id, lookup, fresh.get(index),
                              started)
@@ -109,9 +125,9 @@ class PredictionService:
         started = time.perf_counter()
         lookup = self._lookup(responder.family, body)
         fresh: dict[str, Any] | Exception | None = None
-        if lookup[3] is None:
+        if lookup.cached is None:
             try:
-                fresh = await self.batcher.submit(responder, lookup[0], body)
+                fresh = await self.batcher.submit(responder, lookup.loaded, body)
             except Exception as error:  # settled below like any other failed prediction
                 fresh = error
         result = self._settle(responder.family, body, request_id, lookup, fresh, started)
@@ -139,7 +155,7 @@ class PredictionService:
         loaded = self.models.get(family)
         inputs = body.model_dump_json()
         key = (family, loaded.version, inputs)
-        return loaded, key, inputs, self.responses.get(key)
+        return Lookup(loaded, key, inputs, self.responses.get(key))
 
     def _failure(self, family: str, error: Exception) -> Exception:
         """Count a failed prediction; inputs the schema admits but the model cannot use are

@@ -2,8 +2,8 @@
 Moving an alias changes the version in the key, so a swap never serves a stale answer.
 
 Values are kept as JSON bytes: one object per entry instead of dozens of dicts, lists and
-floats, which the garbage collector would otherwise walk in every full collection (with 10,000
-entries, pauses of tens of milliseconds under load)."""
+floats, which the garbage collector would otherwise walk in every full collection (long pauses
+under load)."""
 
 from __future__ import annotations
 

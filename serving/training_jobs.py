@@ -159,7 +159,8 @@ class TrainingJobs:
             runs = await client.read_flow_runs(
                 **filters, sort=FlowRunSort.EXPECTED_START_TIME_DESC, limit=limit, offset=offset)
             total = await client.count_flow_runs(**filters)
-        jobs = [self._public(run, families[run.deployment_id]) for run in runs]
+        jobs = [self._public(run, families[run.deployment_id]) for run in runs
+                if run.deployment_id is not None]  # every run matched a deployment filter
         return TrainingJobsPublic(jobs=jobs, total=total, limit=limit, offset=offset)
 
     async def get(self, job_id: str) -> TrainingJobPublic:
@@ -206,7 +207,8 @@ class TrainingJobs:
             run = await client.read_flow_run(run_id)
         except ObjectNotFound as error:
             raise _not_found(run_id) from error
-        family = (await self._families(client)).get(run.deployment_id)
+        deployment = run.deployment_id
+        family = None if deployment is None else (await self._families(client)).get(deployment)
         if family is None:
             raise _not_found(run_id)
         return run, family

@@ -43,7 +43,7 @@ def time_quality(frame: pd.DataFrame, kind: DatasetKind) -> dict[str, Any]:
     duplicates: list[dict[str, Any]] = []
     steps: dict[str, float] = {}
     for series_id, series in frame.groupby(kind.series_key, sort=True):
-        times = series[kind.time_column].sort_values()
+        times = pd.Series(pd.to_datetime(series[kind.time_column])).sort_values()
         deltas = times.diff().dt.total_seconds().to_numpy()[1:]
         positive = deltas[deltas > 0]
         step = float(np.median(positive)) if positive.size else 0.0
@@ -60,7 +60,8 @@ def time_quality(frame: pd.DataFrame, kind: DatasetKind) -> dict[str, Any]:
     }
 
 
-def _gaps(series_id: Any, times: pd.Series, deltas: np.ndarray, step: float) -> list[dict]:
+def _gaps(series_id: Any, times: pd.Series, deltas: np.ndarray, step: float
+          ) -> list[dict[str, Any]]:
     found = np.flatnonzero(deltas > 1.5 * step)
     stamps = times.to_numpy()
     return [

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
 
@@ -43,7 +44,7 @@ def read_source(source: str, settings: Settings) -> list[SourceFile]:
 def parse(name: str, data: bytes) -> pd.DataFrame:
     """Parse bytes by the file name's suffix; errors name the file."""
     buffer = io.BytesIO(data)
-    compression = "gzip" if name.endswith(".gz") else None
+    compression: Literal["gzip"] | None = "gzip" if name.endswith(".gz") else None
     try:
         if name.endswith(".parquet"):
             return pd.read_parquet(buffer)

@@ -31,7 +31,8 @@ class DatasetValidationError(ValueError):
 
 def _sample(rows: pd.DataFrame) -> list[dict[str, Any]]:
     head = rows.head(SAMPLE_ROWS)
-    return [{"row": int(i), **{k: _plain(v) for k, v in r.items()}} for i, r in head.iterrows()]
+    return [{"row": int(str(index)), **{str(k): _plain(v) for k, v in row.items()}}
+            for index, row in head.iterrows()]
 
 
 def _plain(value: Any) -> Any:

@@ -123,8 +123,8 @@ def median_times(horizons: np.ndarray, chances: np.ndarray) -> list[float | None
     with np.errstate(divide="ignore", invalid="ignore"):  # rows that never reach one half
         share = (0.5 - p_before) / (chances[rows, first] - p_before)
     times = before + share * (horizons[first] - before)
-    return [round(float(t), 1) if hit else None for t, hit in zip(times, reached.any(axis=1),
-                                                                  strict=True)]
+    hits = np.asarray(reached.any(axis=1))
+    return [round(float(t), 1) if hit else None for t, hit in zip(times, hits, strict=True)]
 
 
 def _check(spec: TelemetrySpec, model: EventModel, observation: Observation,

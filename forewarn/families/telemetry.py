@@ -53,6 +53,8 @@ def feature_rows(spec: TelemetrySpec, windows: Mapping[str, np.ndarray],
         columns += [stats[name] for name in WINDOW_STATS]
     columns += [np.asarray(levels[m], dtype=np.float64) for m in spec.level_metrics]
     if spec.calendar:
+        if timestamps is None:
+            raise ValueError("calendar features need the timestamp of each row")
         calendar = calendar_features(timestamps)
         columns += [calendar[name] for name in CALENDAR]
     columns.append(np.asarray(horizons, dtype=np.float64))
@@ -122,4 +124,4 @@ class RiskRankBaseline(Baseline):
             / max(len(self.reference[m]), 1)
             for m, c in self.columns.items()
         ]
-        return np.max(ranks, axis=0)
+        return np.asarray(np.max(ranks, axis=0))

@@ -86,7 +86,7 @@ def _fit_types(split: TimeSplit, params: dict[str, Any],
 
 
 def _typed(examples: Examples) -> np.ndarray:
-    return examples.labels & (examples.event_types != "")
+    return np.asarray(examples.labels & (examples.event_types != ""))
 
 
 def _train_to_best(settings: dict[str, Any], train: xgb.DMatrix, valid: xgb.DMatrix,

@@ -25,6 +25,7 @@ def anomaly_score(
     past = frame.shift(1).rolling(window, min_periods=min_periods)
     median = past.median()
     spread = (past.quantile(0.75) - past.quantile(0.25)) / 1.349
-    spread = np.maximum(spread, np.maximum(floor * median.abs(), 1e-12))
-    z = ((frame - median) / spread).clip(lower=0).fillna(0.0)
-    return np.tanh(z / scale).max(axis=1).to_numpy()
+    floor_spread = np.maximum(floor * median.abs().to_numpy(), 1e-12)
+    spread_values = np.maximum(spread.to_numpy(), floor_spread)
+    z = np.nan_to_num(np.clip((frame.to_numpy() - median.to_numpy()) / spread_values, 0, None))
+    return np.asarray(np.tanh(z / scale).max(axis=1))

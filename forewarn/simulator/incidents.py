@@ -55,7 +55,7 @@ class Effect:
         if self.bursts:
             burst = (rng.random(moved.shape) < 0.15) * rng.exponential(self.bursts, moved.shape)
             moved = moved * (1 + ramp * burst)
-        return normal + phase.r[sel] * (moved - normal)
+        return np.asarray(normal + phase.r[sel] * (moved - normal))
 
 
 @dataclass(frozen=True)
@@ -146,7 +146,8 @@ def schedule(
     for part in ("buildup", "active", "recovery"):
         low, high = np.array([getattr(SPECS[name], part) for name in INCIDENT_TYPES]).T
         events[part] = rng.integers(low[kind], high[kind] + 1)
-    events["active"] = events["active"].where(real, rng.integers(*NEAR_MISS_PLATEAU, len(system)))
+    plateau = rng.integers(*NEAR_MISS_PLATEAU, len(system))
+    events["active"] = np.where(real, events["active"], plateau)
     events["ramp"] = np.ceil(events["reach"] * events["buildup"]).astype(int)
     events["length"] = events["ramp"] + events["active"] + events["recovery"]
     events["intensity"] = rng.random(len(system))

@@ -72,14 +72,14 @@ def load_profile(clock: pd.DatetimeIndex) -> np.ndarray:
     hour = clock.hour.to_numpy() + clock.minute.to_numpy() / 60
     business = _sigmoid((hour - 8.5) / 0.75) * _sigmoid((18.5 - hour) / 1.0)
     weekly = np.where(clock.day_of_week.to_numpy() >= 5, WEEKEND_LOAD, 1.0)
-    return (0.3 + 0.7 * business) * weekly
+    return np.asarray((0.3 + 0.7 * business) * weekly)
 
 
 def smooth_noise(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
     """Unit-variance noise that wanders over about SMOOTH_WINDOW minutes (a moving sum)."""
     rows, cols = shape
     sums = np.cumsum(rng.standard_normal((rows, cols + SMOOTH_WINDOW)), axis=1)
-    return (sums[:, SMOOTH_WINDOW:] - sums[:, :-SMOOTH_WINDOW]) / np.sqrt(SMOOTH_WINDOW)
+    return np.asarray((sums[:, SMOOTH_WINDOW:] - sums[:, :-SMOOTH_WINDOW]) / np.sqrt(SMOOTH_WINDOW))
 
 
 def deployments(
@@ -145,9 +145,9 @@ def _noisy(
     rng: np.random.Generator, values: np.ndarray, kind: str, white: float, slow: float
 ) -> np.ndarray:
     if kind == "count":
-        return rng.poisson(np.maximum(values, 0)).astype(float)
+        return np.asarray(rng.poisson(np.maximum(values, 0)), dtype=float)
     noise = white * rng.standard_normal(values.shape) + slow * smooth_noise(rng, values.shape)
-    return values * np.exp(noise) if kind == "mul" else values + noise
+    return np.asarray(values * np.exp(noise) if kind == "mul" else values + noise)
 
 
 def add_spikes(rng: np.random.Generator, signals: Signals) -> Signals:
@@ -177,4 +177,4 @@ def clip(signals: Signals) -> Signals:
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1 / (1 + np.exp(-x))
+    return np.asarray(1 / (1 + np.exp(-x)))

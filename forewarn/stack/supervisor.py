@@ -213,6 +213,7 @@ def _state_is_live(state: dict[str, Any]) -> bool:
 def find_running_stack(settings: Settings) -> dict[str, Any] | None:
     """The state of a live stack under `settings.home`; removes a stale state file."""
     path = state_path(settings)
+    state: dict[str, Any] | None
     try:
         state = json.loads(path.read_text())
     except FileNotFoundError:

@@ -94,14 +94,15 @@ class S3ObjectStore(ObjectStore):
             return True
         return False  # reached only when the key or bucket is missing
 
-    def list(self, prefix: str = "") -> list[str]:
-        return self._keys(check_prefix(prefix))
-
+    # Defined before `list`, which shadows the builtin in the class body from there on.
     def _keys(self, prefix: str) -> list[str]:
         with self._errors(prefix, on_missing="ignore"):
             objects = self.client.list_objects(self.bucket, prefix=prefix or None, recursive=True)
             return sorted(o.object_name for o in objects if not o.object_name.endswith("/"))
         return []  # reached only when the bucket is missing
+
+    def list(self, prefix: str = "") -> list[str]:
+        return self._keys(check_prefix(prefix))
 
     def delete(self, key: str) -> None:
         with self._errors(check_key(key), on_missing="ignore"):

@@ -143,7 +143,8 @@ def model_drift(name: ModelName, _: ModelReader, store: StoreDep) -> dict[str, A
     if not store.exists(key):
         raise APIError(404, "drift_report_not_found",
                        f"no drift report for {name!r} yet: the drift analysis flow writes {key}")
-    return store.get_json(key)
+    report: dict[str, Any] = store.get_json(key)
+    return report
 
 
 @router.post("/register", response_model=ModelVersionPublic, status_code=201)
