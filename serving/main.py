@@ -9,11 +9,12 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 from fastapi.telemetry import TelemetryConfig
 
+from forewarn.api_keys import KeyStore
 from forewarn.settings import Settings, get_settings
 from forewarn.storage import open_store
 from forewarn.tracking import Registry
 from serving.api.routes import datasets, infrastructure, models, predictions, system, training
-from serving.auth import KeyStore, require
+from serving.auth import require
 from serving.capture import PredictionCapture
 from serving.errors import install_error_handlers
 from serving.fast_path import PredictionFastPath, Target

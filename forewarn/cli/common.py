@@ -1,14 +1,18 @@
-"""What every CLI command shares: the console, settings, and clear exits."""
+"""What every CLI command shares: the console, settings, and clear exits.
+
+Modules of `forewarn.cli` import only light things at the top (typer, rich, settings, the stack's
+process helpers): `forewarn --help` must not load MLflow, Prefect or FastAPI. Commands import
+what they need when they run."""
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-from typing import Any, NoReturn
+from typing import NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from forewarn.settings import Settings, get_settings
 from forewarn.stack import client_environment, find_running_stack
@@ -18,8 +22,8 @@ console = Console(width=None if sys.stdout.isatty() else 160)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
-    """Print `message` in red and exit with `code`."""
-    console.print(f"[red]error:[/red] {message}")
+    """Print `message` in red on one line (never wrapped, brackets shown as typed), then exit."""
+    console.print(f"[red]error:[/red] {escape(message)}", soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -36,17 +40,3 @@ def require_stack() -> Settings:
     if find_running_stack(settings) is None:
         fail("the Forewarn stack is not running; start it with `forewarn up` (or `make up`)")
     return use_stack(settings)
-
-
-def parse_params(pairs: list[str]) -> dict[str, Any]:
-    """`k=v` pairs; values are JSON when they parse as JSON (numbers, booleans, null), else text."""
-    params: dict[str, Any] = {}
-    for pair in pairs:
-        key, sep, raw = pair.partition("=")
-        if not sep or not key:
-            fail(f"--param {pair!r} must look like key=value")
-        try:
-            params[key] = json.loads(raw)
-        except json.JSONDecodeError:
-            params[key] = raw
-    return params

@@ -5,20 +5,25 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from forewarn.catalog import Catalog, DatasetNotFound
 from forewarn.cli.common import console, fail
 from forewarn.settings import get_settings
-from forewarn.storage import open_store
+
+if TYPE_CHECKING:
+    from forewarn.catalog import Catalog
 
 app = typer.Typer(help="Datasets: list, inspect, generate telemetry.", no_args_is_help=True)
 
 
 def _catalog() -> Catalog:
+    """The dataset catalog on the configured object store (imports pandas: only when used)."""
+    from forewarn.catalog import Catalog
+    from forewarn.storage import open_store
+
     return Catalog(open_store(get_settings()))
 
 
@@ -30,8 +35,15 @@ def list_datasets() -> None:
     for name in catalog.names():
         versions = catalog.versions(name)
         newest = versions[-1]
-        table.add_row(name, str(len(versions)), newest.version, newest.kind,
-                      f"{newest.rows:,}", newest.created_at[:19], newest.source)
+        table.add_row(
+            name,
+            str(len(versions)),
+            newest.version,
+            newest.kind,
+            f"{newest.rows:,}",
+            newest.created_at[:19],
+            newest.source,
+        )
     console.print(table)
 
 
@@ -40,6 +52,8 @@ def show_dataset(
     name: str, version: Annotated[str | None, typer.Option(help="Default: newest.")] = None
 ) -> None:
     """A version's manifest: schema, statistics, gaps and duplicates, source and licence."""
+    from forewarn.catalog import DatasetNotFound
+
     try:
         manifest = _catalog().manifest(name, version)
     except DatasetNotFound as error:

@@ -6,15 +6,20 @@ import json
 import os
 import shlex
 
+from forewarn.api_keys import KeyStore
 from forewarn.settings import Settings
-from serving.auth import KeyStore
 
 EXAMPLE_REQUEST = {
     "system_id": "prod-cluster-01",
     "prediction_horizon": 30,
-    "features": {"cpu_utilization": [65.2, 72.1, 68.5], "memory_usage": [78.9, 82.3, 80.1],
-                 "disk_io": [1200, 1350, 1275], "network_io": [850, 920, 890],
-                 "agent_queue_depth": 15, "active_tasks": 8},
+    "features": {
+        "cpu_utilization": [65.2, 72.1, 68.5],
+        "memory_usage": [78.9, 82.3, 80.1],
+        "disk_io": [1200, 1350, 1275],
+        "network_io": [850, 920, 890],
+        "agent_queue_depth": 15,
+        "active_tasks": 8,
+    },
 }
 
 
@@ -34,8 +39,15 @@ def bootstrap_key(settings: Settings) -> str:
 
 def example_curl(settings: Settings, key: str) -> str:
     """A bottleneck prediction as a copy-paste command."""
-    return " ".join([
-        "curl -s", f"{settings.api_url}/v1/predict/bottleneck",
-        "-H", shlex.quote(f"X-API-Key: {key}"), "-H", shlex.quote("Content-Type: application/json"),
-        "-d", shlex.quote(json.dumps(EXAMPLE_REQUEST)),
-    ])
+    return " ".join(
+        [
+            "curl -s",
+            f"{settings.api_url}/v1/predict/bottleneck",
+            "-H",
+            shlex.quote(f"X-API-Key: {key}"),
+            "-H",
+            shlex.quote("Content-Type: application/json"),
+            "-d",
+            shlex.quote(json.dumps(EXAMPLE_REQUEST)),
+        ]
+    )

@@ -7,9 +7,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from forewarn.api_keys import SCOPES, TIERS, KeyStore
 from forewarn.cli.common import console, fail
 from forewarn.settings import get_settings
-from serving.auth import SCOPES, KeyStore
 
 app = typer.Typer(help="API keys: create, list, revoke.", no_args_is_help=True)
 
@@ -21,9 +21,10 @@ def _store() -> KeyStore:
 @app.command("create")
 def create(
     name: str,
-    scopes: Annotated[list[str], typer.Option("--scopes", "-s",
-                                              help=f"Any of: {', '.join(SCOPES)}.")],
-    tier: Annotated[str, typer.Option(help="basic, premium or enterprise.")] = "basic",
+    scopes: Annotated[
+        list[str], typer.Option("--scopes", "-s", help=f"Any of: {', '.join(SCOPES)}.")
+    ],
+    tier: Annotated[str, typer.Option(help=f"{', '.join(TIERS)}.")] = "basic",
 ) -> None:
     """Create a key and print it once (only its hash is stored)."""
     try:
@@ -39,8 +40,13 @@ def list_keys() -> None:
     """Every key's id, name, scopes and tier (never the key)."""
     table = Table("key id", "name", "scopes", "tier", "created")
     for record in _store().list():
-        table.add_row(record.key_id, record.name, ", ".join(sorted(record.scopes)), record.tier,
-                      str(record.created_at))
+        table.add_row(
+            record.key_id,
+            record.name,
+            ", ".join(sorted(record.scopes)),
+            record.tier,
+            str(record.created_at),
+        )
     console.print(table)
 
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import signal
 import time
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 
 from forewarn.cli.common import console, fail, use_stack
 from forewarn.cli.examples import bootstrap_key, example_curl
 from forewarn.cli.summary import MetricsRow, champion_rows, metrics_table
-from forewarn.families import FAMILIES
 from forewarn.settings import Settings, get_settings
 from forewarn.stack import (
     PortInUseError,
@@ -23,8 +22,9 @@ from forewarn.stack import (
     run_until_signal,
     server_components,
 )
-from forewarn.storage import StorageError, open_store
-from forewarn.tracking import CHAMPION, Registry
+
+if TYPE_CHECKING:
+    from prefect.client.schemas.objects import FlowRun
 
 BOOTSTRAP_DEPLOYMENT = "pipeline/pipeline"
 
@@ -35,6 +35,8 @@ def _interrupt(signum: int, frame: Any) -> None:
 
 def _start(supervisor: Supervisor, settings: Settings) -> None:
     """Prepare the object store (MLflow writes artifacts into it), then start the children."""
+    from forewarn.storage import open_store
+
     open_store(settings).prepare()
     supervisor.start()
 
@@ -48,13 +50,17 @@ def up(
     bootstrap: Annotated[bool, typer.Option(help="Train the first models if none serve.")] = True,
 ) -> None:
     """Start Prefect, MLflow and the flow runner; bootstrap; run until Ctrl-C."""
+    from forewarn.storage import StorageError
+
     settings = get_settings()
     if (state := find_running_stack(settings)) is not None:
         console.print("Forewarn is already running:")
         _print_urls(state["urls"])
         raise typer.Exit(0)
-    supervisor = Supervisor(settings, [*server_components(settings),
-                                       flow_runner_component(settings), api_component(settings)])
+    supervisor = Supervisor(
+        settings,
+        [*server_components(settings), flow_runner_component(settings), api_component(settings)],
+    )
     signal.signal(signal.SIGTERM, _interrupt)  # stop children cleanly during start-up too
     try:
         with console.status("starting Prefect, MLflow, the flow runner and the API..."):
@@ -81,6 +87,9 @@ def up(
 
 
 def _missing_champions(settings: Settings) -> list[str]:
+    from forewarn.families import FAMILIES
+    from forewarn.tracking import CHAMPION, Registry
+
     registry = Registry(settings)
     known = set(registry.model_names())
     return [f for f in FAMILIES if f not in known or not registry.alias_version(f, CHAMPION)]
@@ -98,8 +107,10 @@ def _wait_for_deployment(name: str, timeout: float = 120.0) -> None:
                 return
             except ObjectNotFound:
                 if time.monotonic() > deadline:
-                    raise TimeoutError(f"the flow runner registered no deployment {name!r} "
-                                       f"within {timeout:.0f} s; see its log") from None
+                    raise TimeoutError(
+                        f"the flow runner registered no deployment {name!r} "
+                        f"within {timeout:.0f} s; see its log"
+                    ) from None
                 time.sleep(1.0)
 
 
@@ -108,9 +119,15 @@ def _bootstrap(settings: Settings) -> None:
     from prefect.client.orchestration import get_client
     from prefect.deployments import run_deployment
 
-    run = run_deployment(BOOTSTRAP_DEPLOYMENT, parameters={"family": "all"}, timeout=0)
-    console.print(f"bootstrap: flow run [bold]{run.name}[/bold] "
-                  f"({settings.prefect_api_url.removesuffix('/api')}/runs/flow-run/{run.id})")
+    from forewarn.tracking import Registry
+
+    run = cast(  # called from sync code, Prefect's dispatch returns the run
+        "FlowRun", run_deployment(BOOTSTRAP_DEPLOYMENT, parameters={"family": "all"}, timeout=0)
+    )
+    console.print(
+        f"bootstrap: flow run [bold]{run.name}[/bold] "
+        f"({settings.prefect_api_url.removesuffix('/api')}/runs/flow-run/{run.id})"
+    )
     with get_client(sync_client=True) as client, console.status("bootstrapping") as status:
         while not (state := client.read_flow_run(run.id).state) or not state.is_final():
             status.update(f"bootstrap pipeline: {state.name if state else 'scheduled'}")
@@ -124,6 +141,8 @@ def demo(
     family: Annotated[str, typer.Option(help="all, bottleneck, failure or incident.")] = "all",
 ) -> None:
     """Run the bootstrap pipeline once and print each family's metrics beside its baseline."""
+    from forewarn.storage import StorageError
+
     settings = get_settings()
     supervisor = None
     if find_running_stack(settings) is None:
@@ -144,8 +163,10 @@ def demo(
     finally:
         if supervisor is not None:
             supervisor.stop()
-    rows = [MetricsRow(s["family"], s["version"], s["decision"]["outcome"], s["metrics"],
-                       s["baseline"]) for s in summaries]
+    rows = [
+        MetricsRow(s["family"], s["version"], s["decision"]["outcome"], s["metrics"], s["baseline"])
+        for s in summaries
+    ]
     console.print(metrics_table("Forewarn demo: held-out metrics", rows))
 
 
@@ -156,6 +177,8 @@ def status() -> None:
     if state is None:
         console.print("Forewarn is not running (start it with `forewarn up`).")
         raise typer.Exit(1)
+    from forewarn.tracking import Registry
+
     console.print(f"Forewarn is running since {state['started_at']}:")
     _print_urls(state["urls"])
     use_stack(settings)

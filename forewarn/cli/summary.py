@@ -5,15 +5,21 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.table import Table
 
-from forewarn.families import FAMILIES
-from forewarn.tracking import CHAMPION, Registry
+if TYPE_CHECKING:
+    from forewarn.tracking import Registry
 
-COLUMNS = (("roc_auc", "ROC-AUC"), ("pr_auc", "PR-AUC"), ("f1", "F1"),
-           ("windows_warned", "windows warned"), ("median_lead_minutes", "lead (min)"),
-           ("false_alarms_per_day", "false alarms/day"))
+COLUMNS = (
+    ("roc_auc", "ROC-AUC"),
+    ("pr_auc", "PR-AUC"),
+    ("f1", "F1"),
+    ("windows_warned", "windows warned"),
+    ("median_lead_minutes", "lead (min)"),
+    ("false_alarms_per_day", "false alarms/day"),
+)
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,9 @@ def _pair(row: MetricsRow, key: str) -> str:
 
 def champion_rows(registry: Registry) -> list[MetricsRow]:
     """Each family's champion with the metrics its training run logged."""
+    from forewarn.families import FAMILIES
+    from forewarn.tracking import CHAMPION
+
     rows = []
     known = set(registry.model_names())
     for family in FAMILIES:
@@ -56,9 +65,11 @@ def champion_rows(registry: Registry) -> list[MetricsRow]:
         if champion is None:
             rows.append(MetricsRow(family, "-", "no champion", {}, {}))
             continue
-        logged = registry.run_metrics(champion.tags.get("run_id") or champion.run_id)
+        run_id = champion.tags.get("run_id") or champion.run_id
+        logged = registry.run_metrics(run_id) if run_id else {}
         model = {k: v for k, v in logged.items() if not k.startswith("baseline_")}
-        baseline = {k.removeprefix("baseline_"): v for k, v in logged.items()
-                    if k.startswith("baseline_")}
+        baseline = {
+            k.removeprefix("baseline_"): v for k, v in logged.items() if k.startswith("baseline_")
+        }
         rows.append(MetricsRow(family, champion.version, CHAMPION, model, baseline))
     return rows

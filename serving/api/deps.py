@@ -8,10 +8,11 @@ from typing import Annotated
 
 from fastapi import Depends, Request, Response
 
+from forewarn.api_keys import Principal
 from forewarn.settings import Settings
 from forewarn.storage import ObjectStore
 from forewarn.tracking import Registry
-from serving.auth import ApiKeyHeader, BearerHeader, Principal, authorize, known_scope
+from serving.auth import ApiKeyHeader, BearerHeader, authorize, known_scope
 from serving.metrics import Metrics
 from serving.model_cache import ModelCache
 from serving.prediction_service import PredictionService

@@ -20,8 +20,21 @@ runner = CliRunner()
 def test_generate_writes_deterministic_telemetry(tmp_path: Path) -> None:
     first, second = tmp_path / "a.parquet", tmp_path / "b.parquet"
     for out in (first, second):
-        result = runner.invoke(app, ["datasets", "generate", "--out", str(out), "--systems", "2",
-                                     "--days", "1", "--seed", "5"])
+        result = runner.invoke(
+            app,
+            [
+                "datasets",
+                "generate",
+                "--out",
+                str(out),
+                "--systems",
+                "2",
+                "--days",
+                "1",
+                "--seed",
+                "5",
+            ],
+        )
         assert result.exit_code == 0, result.output
     frame = pd.read_parquet(first)
     assert len(frame) == 2 * 1440 and "wrote 2,880 rows" in result.output
@@ -30,8 +43,13 @@ def test_generate_writes_deterministic_telemetry(tmp_path: Path) -> None:
 
 def test_datasets_ls_and_show_read_the_catalog() -> None:
     catalog = Catalog(open_store(get_settings()))
-    manifest, _ = catalog.add(simulate(systems=1, days=1, seed=2), "cli-telemetry", "telemetry",
-                              source="test", licence="MIT")
+    manifest, _ = catalog.add(
+        simulate(systems=1, days=1, seed=2),
+        "cli-telemetry",
+        "telemetry",
+        source="test",
+        licence="MIT",
+    )
 
     listing = runner.invoke(app, ["datasets", "ls"])
     shown = runner.invoke(app, ["datasets", "show", "cli-telemetry"])
@@ -50,8 +68,6 @@ def test_show_unknown_dataset_fails_clearly() -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["flow", "run", "train-everything"], "unknown flow 'train-everything'"),
-        (["flow", "run", "pipeline", "--param", "family"], "must look like key=value"),
         (["models", "ls"], "stack is not running"),
         (["models", "promote", "bottleneck", "1", "--alias", "boss"], "alias must be one of"),
     ],

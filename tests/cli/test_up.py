@@ -23,8 +23,9 @@ FOREWARN = [sys.executable, "-m", "forewarn.cli.main"]
 
 
 def forewarn(environment: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([*FOREWARN, *args], env=environment, text=True, capture_output=True,
-                          timeout=240)
+    return subprocess.run(
+        [*FOREWARN, *args], env=environment, text=True, capture_output=True, timeout=240
+    )
 
 
 @pytest.fixture
@@ -52,8 +53,12 @@ def wait_for_output(process: subprocess.Popen, log: Path, text: str, timeout: fl
 @pytest.fixture
 def running_stack(environment: dict[str, str], tmp_path: Path) -> Iterator[subprocess.Popen]:
     with (tmp_path / "up.log").open("w") as log:
-        process = subprocess.Popen([*FOREWARN, "up", "--no-bootstrap"], env=environment,
-                                   stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [*FOREWARN, "up", "--no-bootstrap"],
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     yield process
     if process.poll() is None:
         process.kill()
@@ -61,7 +66,8 @@ def running_stack(environment: dict[str, str], tmp_path: Path) -> Iterator[subpr
 
 
 def test_up_serves_both_uis_refuses_a_second_stack_and_stops_cleanly(
-        running_stack: subprocess.Popen, environment: dict[str, str], tmp_path: Path) -> None:
+    running_stack: subprocess.Popen, environment: dict[str, str], tmp_path: Path
+) -> None:
     output = wait_for_output(running_stack, tmp_path / "up.log", "Forewarn is ready", 180)
     prefect = f"http://127.0.0.1:{environment['FOREWARN_PREFECT_PORT']}"
     mlflow = f"http://127.0.0.1:{environment['FOREWARN_MLFLOW_PORT']}"
@@ -71,8 +77,9 @@ def test_up_serves_both_uis_refuses_a_second_stack_and_stops_cleanly(
     api = f"http://127.0.0.1:{environment['FOREWARN_API_PORT']}"
     key = (Path(environment["FOREWARN_HOME"]) / "bootstrap-api-key").read_text().strip()
     assert f"curl -s {api}/v1/predict/bottleneck -H 'X-API-Key: {key}'" in output
-    no_model_yet = httpx.post(f"{api}/v1/predict/bottleneck", headers={"X-API-Key": key},
-                              json=bottleneck_body())
+    no_model_yet = httpx.post(
+        f"{api}/v1/predict/bottleneck", headers={"X-API-Key": key}, json=bottleneck_body()
+    )
     assert no_model_yet.status_code == 503
     assert no_model_yet.json()["error"]["code"] == "model_not_ready"
     deployments = httpx.post(f"{prefect}/api/deployments/filter", json={}).json()
@@ -81,14 +88,23 @@ def test_up_serves_both_uis_refuses_a_second_stack_and_stops_cleanly(
     children = {pid for c in state["components"] for pid in group_members(c["pid"])}
     assert len(state["components"]) == 4 and len(children) >= 4
 
-    second = subprocess.run([*FOREWARN, "up"], env=environment, text=True,
-                            capture_output=True, timeout=60)
+    second = subprocess.run(
+        [*FOREWARN, "up"], env=environment, text=True, capture_output=True, timeout=60
+    )
     assert second.returncode == 0 and "already running" in second.stdout
 
     source = tmp_path / "tiny.csv"
     simulate(systems=1, days=1, seed=1).to_csv(source, index=False)
-    ran = forewarn(environment, "flow", "run", "ingest-dataset", "-p", f"source={source}",
-                   "-p", "name=tiny-telemetry")
+    ran = forewarn(
+        environment,
+        "flow",
+        "run",
+        "ingest-dataset",
+        "-p",
+        f"source={source}",
+        "-p",
+        "name=tiny-telemetry",
+    )
     assert ran.returncode == 0 and "Completed" in ran.stdout, ran.stdout + ran.stderr
     assert "tiny-telemetry" in forewarn(environment, "datasets", "ls").stdout
 
@@ -103,8 +119,9 @@ def test_up_names_the_taken_port_and_its_setting(environment: dict[str, str]) ->
     with socket.socket() as squatter:
         squatter.bind(("127.0.0.1", int(environment["FOREWARN_MLFLOW_PORT"])))
         squatter.listen()
-        result = subprocess.run([*FOREWARN, "up"], env=environment, text=True,
-                                capture_output=True, timeout=60)
+        result = subprocess.run(
+            [*FOREWARN, "up"], env=environment, text=True, capture_output=True, timeout=60
+        )
     assert result.returncode == 2
     assert environment["FOREWARN_MLFLOW_PORT"] in result.stdout
     assert "FOREWARN_MLFLOW_PORT" in result.stdout

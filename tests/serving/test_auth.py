@@ -20,14 +20,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
 
+from forewarn.api_keys import SCOPES, KeyStore, Principal
 from forewarn.settings import Settings
-from serving.auth import (
-    SCOPES,
-    KeyStore,
-    Principal,
-    require,
-    verify_jwt,
-)
+from serving.auth import require, verify_jwt
 from serving.errors import APIError, install_error_handlers
 from serving.middleware import RequestIdMiddleware
 
