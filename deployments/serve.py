@@ -1,7 +1,8 @@
 """Serve every Forewarn flow as a Prefect deployment from one process (started by `forewarn up`).
 
 Schedules: the whole pipeline retrains nightly at 02:00 UTC; every other deployment runs on
-demand (from the UI, `forewarn flow run NAME`, or the API).
+demand (from the UI, `forewarn flow run NAME`, or the API). At start it also creates (or updates)
+the automation that marks flow runs Crashed once their heartbeats stop (flows/automations.py).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import os
 
 from prefect import serve
 
+from flows.automations import ensure_zombie_automation
 from flows.evaluate_model import evaluate_model
 from flows.ingest_dataset import ingest_dataset
 from flows.pipeline import pipeline
@@ -22,11 +24,19 @@ NIGHTLY = "0 2 * * *"
 def main() -> None:
     """Register the deployments and run their flow runs until stopped."""
     os.chdir(PROJECT_ROOT)  # entrypoints are recorded relative to the project root
-    on_demand = [ingest_dataset, train_bottleneck, train_failure, train_incident, evaluate_model,
-                 pipeline]
+    ensure_zombie_automation()
+    on_demand = [
+        ingest_dataset,
+        train_bottleneck,
+        train_failure,
+        train_incident,
+        evaluate_model,
+        pipeline,
+    ]
     deployments = [f.to_deployment(name=f.name) for f in on_demand]
-    deployments.append(pipeline.to_deployment(name="nightly", cron=NIGHTLY,
-                                              parameters={"family": "all"}))
+    deployments.append(
+        pipeline.to_deployment(name="nightly", cron=NIGHTLY, parameters={"family": "all"})
+    )
     serve(*deployments, limit=2, print_starting_message=True)
 
 

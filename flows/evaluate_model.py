@@ -16,10 +16,12 @@ from forewarn.tracking import CHAMPION, Registry
 from tasks.datasets import load_dataset
 from tasks.evaluation import apply_decision, publish_decision, score_version
 
+FamilyName = Literal["bottleneck", "failure", "incident"]
+
 
 @flow(name="evaluate-model", log_prints=True, task_runner=task_runner())
 def evaluate_model(
-    family: Literal["bottleneck", "failure", "incident"],
+    family: FamilyName,
     version: str | None = None,
     dataset_version: str | None = None,
 ) -> dict[str, Any]:
@@ -29,8 +31,9 @@ def evaluate_model(
     candidate = registry.version(family, version) if version else registry.latest_version(family)
     champion = registry.alias_version(family, CHAMPION)
     dataset = candidate.tags.get("dataset.name") or get_family(family).dataset
-    frame, manifest = load_dataset(dataset, dataset_version or candidate.tags.get(
-        "dataset.version"))
+    frame, manifest = load_dataset(
+        dataset, dataset_version or candidate.tags.get("dataset.version")
+    )
     scored = score_version.submit(family, candidate.version, frame)
     incumbent = None
     if champion is not None and champion.version != candidate.version:
@@ -38,9 +41,20 @@ def evaluate_model(
     metrics = scored.result()
     decision = decide(get_family(family).gate, metrics, incumbent)
     apply_decision(family, candidate.version, decision)
-    publish_decision(family, candidate.version, champion.version if champion else None,
-                     decision, metrics, incumbent)
-    get_run_logger().info("%s v%s -> %s: %s", family, candidate.version, decision.outcome,
-                          decision.reason)
-    return {"family": family, "version": candidate.version, "dataset_version": manifest.version,
-            **asdict(decision)}
+    publish_decision(
+        family,
+        candidate.version,
+        champion.version if champion else None,
+        decision,
+        metrics,
+        incumbent,
+    )
+    get_run_logger().info(
+        "%s v%s -> %s: %s", family, candidate.version, decision.outcome, decision.reason
+    )
+    return {
+        "family": family,
+        "version": candidate.version,
+        "dataset_version": manifest.version,
+        **asdict(decision),
+    }

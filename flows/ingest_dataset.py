@@ -29,7 +29,12 @@ def ingest_dataset(
     state = "new version" if manifest["created"] else "unchanged; existing version"
     get_run_logger().info(
         "%s %s: %s (%d rows, %d series, %d gaps, %d duplicate timestamps)",
-        name, manifest["version"], state, manifest["rows"], quality["series"],
-        quality["gaps"]["count"], quality["duplicates"]["count"],
+        name,
+        manifest["version"],
+        state,
+        manifest["rows"],
+        quality["series"],
+        quality["gaps"]["count"],
+        quality["duplicates"]["count"],
     )
     return manifest

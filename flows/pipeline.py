@@ -1,5 +1,8 @@
 """Flow `pipeline`: ingest -> train -> evaluate -> promote, for one family or all of them.
 
+Each training flow judges its own version (the `evaluate-model` subflow), so the pipeline
+collects the decisions from the training flows' results rather than evaluating again.
+
 With `ingest_bundled`, each family's bundled dataset is ingested first (a no-op when its content
 is already stored), so a fresh stack bootstraps itself with one run of this flow.
 """
@@ -10,7 +13,6 @@ from typing import Any, Literal
 
 from prefect import flow, get_run_logger
 
-from flows.evaluate_model import evaluate_model
 from flows.ingest_dataset import ingest_dataset
 from flows.runner import task_runner
 from flows.train import TRAINING_FLOWS
@@ -29,18 +31,20 @@ def pipeline(family: FamilyChoice = "all", ingest_bundled: bool = True) -> list[
     if ingest_bundled:
         for dataset in sorted(set(datasets.values())):
             _ingest_bundled(dataset)
-    summaries = []
-    for name in families:
-        trained = TRAINING_FLOWS[name](dataset=datasets[name])
-        decision = evaluate_model(name, version=trained["version"])
-        summaries.append(trained | {"decision": decision})
+    summaries = [TRAINING_FLOWS[name](dataset=datasets[name]) for name in families]
     for summary in summaries:
-        get_run_logger().info("%s v%s: %s", summary["family"], summary["version"],
-                              summary["decision"]["outcome"])
+        get_run_logger().info(
+            "%s v%s: %s", summary["family"], summary["version"], summary["decision"]["outcome"]
+        )
     return summaries
 
 
 def _ingest_bundled(name: str) -> dict[str, Any]:
     bundled = bundled_dataset(get_settings(), name)
-    return ingest_dataset(source=str(bundled.path), name=bundled.name, kind=bundled.kind,
-                          licence=bundled.licence, description=bundled.description)
+    return ingest_dataset(
+        source=str(bundled.path),
+        name=bundled.name,
+        kind=bundled.kind,
+        licence=bundled.licence,
+        description=bundled.description,
+    )

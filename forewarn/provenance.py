@@ -19,6 +19,7 @@ def git_commit() -> str:
 
 
 def _git(*args: str) -> str:
-    done = subprocess.run(["git", *args], cwd=PROJECT_ROOT, capture_output=True, text=True,
-                          check=True, timeout=10)
+    done = subprocess.run(
+        ["git", *args], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True, timeout=10
+    )
     return done.stdout.strip()

@@ -20,6 +20,13 @@ def catalog() -> Catalog:
     return Catalog(open_store(get_settings()))
 
 
+def data_uri(manifest: Manifest) -> str:
+    """Where a version's data lies in the object store (`file://...` or `s3://...`)."""
+    found = catalog()
+    # Catalog keeps its key layout private; a public `Catalog.data_uri` would be the better home.
+    return found.store.uri(found._key(manifest.name, manifest.version, "data.parquet"))
+
+
 @task(name="read-and-validate", **IO_RETRIES)
 def read_and_validate(source: str, kind: str) -> pd.DataFrame:
     """Read every file of `source` and check it against the rules of `kind`."""
@@ -27,8 +34,9 @@ def read_and_validate(source: str, kind: str) -> pd.DataFrame:
 
 
 @task(name="store-dataset-version", **IO_RETRIES)
-def store_version(frame: pd.DataFrame, name: str, kind: str, source: str, licence: str,
-                  description: str) -> dict[str, Any]:
+def store_version(
+    frame: pd.DataFrame, name: str, kind: str, source: str, licence: str, description: str
+) -> dict[str, Any]:
     """Write the version (data, then manifest) unless identical content is already stored."""
     manifest, created = catalog().add(frame, name, kind, source, licence, description)
     return asdict(manifest) | {"created": created}

@@ -26,8 +26,9 @@ def apply_decision(family: str, version: str, decision: Decision) -> None:
     registry = Registry(get_settings())
     if decision.outcome == CHAMPION:
         registry.set_alias(family, CHAMPION, version)
-        if (challenger := registry.alias_version(family, CHALLENGER)) and \
-                challenger.version == version:
+        if (
+            challenger := registry.alias_version(family, CHALLENGER)
+        ) and challenger.version == version:
             registry.delete_alias(family, CHALLENGER)
     elif decision.outcome == CHALLENGER:
         registry.set_alias(family, CHALLENGER, version)
@@ -38,15 +39,26 @@ def apply_decision(family: str, version: str, decision: Decision) -> None:
 
 
 @task(name="publish-decision")
-def publish_decision(family: str, version: str, champion: str | None, decision: Decision,
-                     candidate: dict[str, float], incumbent: dict[str, float] | None) -> None:
+def publish_decision(
+    family: str,
+    version: str,
+    champion: str | None,
+    decision: Decision,
+    candidate: dict[str, float],
+    incumbent: dict[str, float] | None,
+) -> None:
     """A table artifact in the Prefect UI: both versions' metrics side by side, and the call."""
     rows = [
-        {"metric": name, f"candidate v{version}": round(value, 4),
-         f"champion v{champion}": round(incumbent[name], 4) if incumbent else "-"}
-        for name, value in sorted(candidate.items()) if not name.endswith(tuple("0123456789"))
+        {
+            "metric": name,
+            f"candidate v{version}": round(value, 4),
+            f"champion v{champion}": round(incumbent[name], 4) if incumbent else "-",
+        }
+        for name, value in sorted(candidate.items())
+        if not name.endswith(tuple("0123456789"))
     ]
     create_table_artifact(
-        table=rows, key=f"gate-{family}",
+        table=rows,
+        key=f"gate-{family}",
         description=f"**{family} v{version}: {decision.outcome}**. {decision.reason}",
     )

@@ -20,6 +20,9 @@ from forewarn.settings import PROJECT_ROOT, Settings
 PREFECT_SERVER = "Prefect server"
 MLFLOW_SERVER = "MLflow server"
 PYTHON_M = (sys.executable, "-m")
+# Seconds between flow run heartbeats in every process of the stack (Prefect's default is 180):
+# the flow runner's zombie automation crashes a run after three missed ones (flows/automations.py).
+FLOW_HEARTBEAT_S = 30
 
 
 class PortInUseError(RuntimeError):
@@ -87,6 +90,7 @@ def client_environment(settings: Settings) -> dict[str, str]:
         "PREFECT_API_URL": settings.prefect_api_url,
         "PREFECT_HOME": str(settings.prefect_home),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": str(FLOW_HEARTBEAT_S),
         "MLFLOW_TRACKING_URI": settings.mlflow_tracking_uri,
         **s3_environment(settings),
     }
@@ -212,12 +216,29 @@ def api_component(settings: Settings) -> Component:
     than they give for single-row predictions."""
     return Component(
         name=API_SERVER,
-        argv=[*PYTHON_M, "uvicorn", "--factory", "serving.main:create_app",
-              "--host", settings.host, "--port", str(settings.api_port),
-              "--loop", "uvloop", "--http", "httptools", "--no-access-log"],
+        argv=[
+            *PYTHON_M,
+            "uvicorn",
+            "--factory",
+            "serving.main:create_app",
+            "--host",
+            settings.host,
+            "--port",
+            str(settings.api_port),
+            "--loop",
+            "uvloop",
+            "--http",
+            "httptools",
+            "--no-access-log",
+        ],
         # MLflow's client retries for minutes by default: an API answers 503 in seconds instead.
-        env={**os.environ, **client_environment(settings), "OMP_NUM_THREADS": "1",
-             "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2", "MLFLOW_HTTP_REQUEST_TIMEOUT": "10"},
+        env={
+            **os.environ,
+            **client_environment(settings),
+            "OMP_NUM_THREADS": "1",
+            "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2",
+            "MLFLOW_HTTP_REQUEST_TIMEOUT": "10",
+        },
         log_path=settings.logs_dir / "api.log",
         health_url=f"{settings.api_url}/v1/status",
         host=settings.host,

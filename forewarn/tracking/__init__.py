@@ -1,12 +1,15 @@
-"""MLflow: training runs, the model registry and its aliases."""
+"""MLflow: training runs and their datasets, the model registry and its aliases."""
 
-from forewarn.tracking.registry import (
-    ALIASES,
-    CHALLENGER,
-    CHAMPION,
-    FLOW_RUN_TAG,
-    LoggedRun,
-    Registry,
-)
+from forewarn.tracking.aliases import ALIASES, CHALLENGER, CHAMPION
+from forewarn.tracking.datasets import CatalogDataset
+from forewarn.tracking.registry import FLOW_RUN_TAG, LoggedRun, Registry
 
-__all__ = ["ALIASES", "CHALLENGER", "CHAMPION", "FLOW_RUN_TAG", "LoggedRun", "Registry"]
+__all__ = [
+    "ALIASES",
+    "CHALLENGER",
+    "CHAMPION",
+    "FLOW_RUN_TAG",
+    "CatalogDataset",
+    "LoggedRun",
+    "Registry",
+]

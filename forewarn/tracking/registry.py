@@ -17,8 +17,10 @@ from mlflow.entities.model_registry import ModelVersion
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
-from forewarn.families import EventModel
+from forewarn.families import EventModel, get_family
 from forewarn.settings import Settings
+from forewarn.tracking.datasets import TRAINING, CatalogDataset
+from forewarn.tracking.descriptions import model_description, version_description
 from forewarn.tracking.pyfunc import (
     MODEL_ARTIFACT,
     EventModelPyfunc,
@@ -26,9 +28,7 @@ from forewarn.tracking.pyfunc import (
     signature,
 )
 
-CHAMPION, CHALLENGER = "champion", "challenger"
 FLOW_RUN_TAG = "prefect.flow_run_id"  # links a training run to the Prefect flow run that made it
-ALIASES = (CHAMPION, CHALLENGER)
 
 
 @dataclass(frozen=True)
@@ -48,29 +48,36 @@ class Registry:
         self.uri = settings.mlflow_tracking_uri
         self.client = MlflowClient(tracking_uri=self.uri, registry_uri=self.uri)
 
-    def log_training(self, model: EventModel, experiment: str, run_name: str,
-                     tags: dict[str, str], params: dict[str, object],
-                     metrics: dict[str, float], figures: dict[str, Figure]) -> LoggedRun:
-        """Log one training run with its model, and register the model as a new version."""
+    def log_training(
+        self,
+        model: EventModel,
+        experiment: str,
+        run_name: str,
+        tags: dict[str, str],
+        params: dict[str, object],
+        metrics: dict[str, float],
+        figures: dict[str, Figure],
+        dataset: CatalogDataset | None = None,
+    ) -> LoggedRun:
+        """Log one training run with its model and input dataset, and register the model as a
+        new version. The run, the version and the registered model get descriptions."""
+        name = model.facts.family
+        family = get_family(name)
+        about = version_description(family, metrics, dataset.manifest if dataset else None)
         mlflow.set_tracking_uri(self.uri)
         mlflow.set_experiment(experiment)
-        with mlflow.start_run(run_name=run_name, tags=tags) as run:
+        with mlflow.start_run(run_name=run_name, tags=tags, description=about) as run:
+            if dataset is not None:
+                mlflow.log_input(dataset, context=TRAINING, tags=dataset.input_tags)
             mlflow.log_params({k: str(v) for k, v in params.items()})
             mlflow.log_metrics({k: v for k, v in metrics.items() if math.isfinite(v)})
             for stem, figure in figures.items():
                 mlflow.log_figure(figure, f"plots/{stem}.png")
-            with tempfile.TemporaryDirectory() as folder:
-                saved = model.save(Path(folder) / MODEL_ARTIFACT)
-                info = mlflow.pyfunc.log_model(
-                    name="model", python_model=EventModelPyfunc(),
-                    artifacts={MODEL_ARTIFACT: str(saved)},
-                    pip_requirements=pip_requirements(),
-                    signature=signature(model.facts.feature_names),
-                    registered_model_name=model.facts.family,
-                )
-        version = str(info.registered_model_version)
-        self.client.set_model_version_tag(model.facts.family, version, "run_id", run.info.run_id)
-        return LoggedRun(run.info.run_id, model.facts.family, version)
+            version = _log_model(model)
+        self.client.set_model_version_tag(name, version, "run_id", run.info.run_id)
+        self.client.update_model_version(name, version, description=about)
+        self.client.update_registered_model(name, description=model_description(family))
+        return LoggedRun(run.info.run_id, name, version)
 
     def load(self, name: str, version: str) -> EventModel:
         """Download a registered version (once; cached under the home folder) and load it."""
@@ -79,7 +86,8 @@ class Registry:
             target.mkdir(parents=True, exist_ok=True)
             mlflow.set_tracking_uri(self.uri)
             mlflow.artifacts.download_artifacts(
-                artifact_uri=f"models:/{name}/{version}", dst_path=str(target))
+                artifact_uri=f"models:/{name}/{version}", dst_path=str(target)
+            )
             (target / "ready").touch()
         return EventModel.load(next(target.rglob(f"artifacts/{MODEL_ARTIFACT}")))
 
@@ -128,3 +136,22 @@ class Registry:
 
     def run_metrics(self, run_id: str) -> dict[str, float]:
         return dict(self.client.get_run(run_id).data.metrics)
+
+    def run_tags(self, run_id: str) -> dict[str, str]:
+        """A run's tags (the dataset a version saw is tagged on its training run)."""
+        return dict(self.client.get_run(run_id).data.tags)
+
+
+def _log_model(model: EventModel) -> str:
+    """Log the pyfunc model in the active run and register it; the new version number."""
+    with tempfile.TemporaryDirectory() as folder:
+        saved = model.save(Path(folder) / MODEL_ARTIFACT)
+        info = mlflow.pyfunc.log_model(
+            name="model",
+            python_model=EventModelPyfunc(),
+            artifacts={MODEL_ARTIFACT: str(saved)},
+            pip_requirements=pip_requirements(),
+            signature=signature(model.facts.feature_names),
+            registered_model_name=model.facts.family,
+        )
+    return str(info.registered_model_version)

@@ -25,8 +25,10 @@ def write_small_bundle(folder: Path) -> Path:
     (folder / "telemetry-sim").mkdir(parents=True)
     (folder / "real-incidents").mkdir()
     simulate(systems=4, days=7, seed=3).to_parquet(folder / "telemetry-sim/telemetry.parquet")
-    shutil.copy(PROJECT_ROOT / "datasets/real-incidents/real_incidents.csv.gz",
-                folder / "real-incidents/real_incidents.csv.gz")
+    shutil.copy(
+        PROJECT_ROOT / "datasets/real-incidents/real_incidents.csv.gz",
+        folder / "real-incidents/real_incidents.csv.gz",
+    )
     entries = json.loads((PROJECT_ROOT / "datasets/bundled.json").read_text())
     (folder / "bundled.json").write_text(json.dumps(entries))
     return folder
@@ -36,8 +38,7 @@ def write_small_bundle(folder: Path) -> Path:
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     """A real MLflow server and a Prefect test harness; settings point every client at them."""
     bundle = write_small_bundle(tmp_path_factory.mktemp("bundle"))
-    os.environ |= {"FOREWARN_MLFLOW_PORT": str(free_port()),
-                   "FOREWARN_DATASETS_DIR": str(bundle)}
+    os.environ |= {"FOREWARN_MLFLOW_PORT": str(free_port()), "FOREWARN_DATASETS_DIR": str(bundle)}
     get_settings.cache_clear()
     settings = get_settings()
     supervisor = Supervisor(settings, [mlflow_component(settings)])

@@ -23,10 +23,12 @@ def telemetry_folder(tmp_path: Path) -> Path:
 
 
 def test_ingests_a_folder_once(stack: Settings, telemetry_folder: Path) -> None:
-    first = ingest_dataset(source=str(telemetry_folder), name="flow-telemetry",
-                           kind="telemetry", licence="MIT")
-    again = ingest_dataset(source=str(telemetry_folder), name="flow-telemetry",
-                           kind="telemetry", licence="MIT")
+    first = ingest_dataset(
+        source=str(telemetry_folder), name="flow-telemetry", kind="telemetry", licence="MIT"
+    )
+    again = ingest_dataset(
+        source=str(telemetry_folder), name="flow-telemetry", kind="telemetry", licence="MIT"
+    )
 
     assert first["created"] and not again["created"]
     assert again["version"] == first["version"]
@@ -35,7 +37,8 @@ def test_ingests_a_folder_once(stack: Settings, telemetry_folder: Path) -> None:
 
 
 def test_bad_input_fails_naming_file_column_rule_and_writes_nothing(
-        stack: Settings, telemetry_folder: Path) -> None:
+    stack: Settings, telemetry_folder: Path
+) -> None:
     broken = pd.read_csv(telemetry_folder / "sys-01.csv")
     broken.loc[5:7, "memory_usage"] = 140.0
     broken.to_csv(telemetry_folder / "sys-01.csv", index=False)

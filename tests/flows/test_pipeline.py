@@ -1,12 +1,13 @@
-"""The whole lifecycle on small data, and both outcomes of the gate, against real servers."""
+"""The whole lifecycle on small data, and the gate's outcomes, against real servers."""
 
 from __future__ import annotations
 
+import inspect
+import json
 from typing import Any
 
 import pytest
 
-from flows.evaluate_model import evaluate_model
 from flows.pipeline import pipeline
 from flows.train import train_bottleneck
 from forewarn.families import Gate, get_family
@@ -14,6 +15,7 @@ from forewarn.families.bottleneck import BottleneckFamily
 from forewarn.provenance import git_commit
 from forewarn.settings import Settings
 from forewarn.tracking import CHALLENGER, CHAMPION, Registry
+from tasks.datasets import catalog
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +24,8 @@ def first_run(stack: Settings) -> list[dict[str, Any]]:
 
 
 def test_pipeline_crowns_a_champion_per_family_that_passes_its_gate(
-        stack: Settings, first_run: list[dict[str, Any]]) -> None:
+    stack: Settings, first_run: list[dict[str, Any]]
+) -> None:
     registry = Registry(stack)
     for summary in first_run:
         family = summary["family"]
@@ -33,15 +36,15 @@ def test_pipeline_crowns_a_champion_per_family_that_passes_its_gate(
         assert summary["metrics"][gate.metric] >= gate.threshold
 
 
-def test_telemetry_models_beat_their_threshold_baselines(
-        first_run: list[dict[str, Any]]) -> None:
+def test_telemetry_models_beat_their_threshold_baselines(first_run: list[dict[str, Any]]) -> None:
     for summary in first_run:
         if summary["family"] in ("bottleneck", "failure"):
             assert summary["metrics"]["pr_auc"] > summary["baseline"]["pr_auc"] + 0.1
 
 
 def test_training_runs_carry_data_code_and_family_tags(
-        stack: Settings, first_run: list[dict[str, Any]]) -> None:
+    stack: Settings, first_run: list[dict[str, Any]]
+) -> None:
     registry = Registry(stack)
     for summary in first_run:
         run = registry.client.get_run(summary["run_id"])
@@ -57,8 +60,48 @@ def test_training_runs_carry_data_code_and_family_tags(
         assert "plots/pr_curve.png" in artifacts
 
 
+def test_training_runs_log_their_catalog_dataset_as_input(
+    stack: Settings, first_run: list[dict[str, Any]]
+) -> None:
+    registry = Registry(stack)
+    for summary in first_run:
+        run = registry.client.get_run(summary["run_id"])
+        [logged] = run.inputs.dataset_inputs
+        manifest = catalog().manifest(
+            get_family(summary["family"]).dataset, summary["dataset_version"]
+        )
+        dataset = logged.dataset
+        assert (dataset.name, dataset.digest) == (manifest.name, manifest.version)
+        assert json.loads(dataset.profile)["num_rows"] == manifest.rows
+        assert json.loads(dataset.source)["uri"].endswith(
+            f"/{manifest.name}/{manifest.version}/data.parquet"
+        )
+        columns = json.loads(dataset.schema)["mlflow_colspec"]
+        assert [c["name"] for c in columns] == list(manifest.schema)
+        tags = {tag.key: tag.value for tag in logged.tags}
+        assert tags == {"mlflow.data.context": "training", "dataset.sha256": manifest.sha256}
+
+
+def test_model_and_versions_are_described_from_their_family(
+    stack: Settings, first_run: list[dict[str, Any]]
+) -> None:
+    registry = Registry(stack)
+    for summary in first_run:
+        family = get_family(summary["family"])
+        described = registry.client.get_registered_model(family.name).description
+        assert " ".join(inspect.getdoc(family).split()) in described  # the class docstring
+        assert f"`{family.dataset}`" in described and f"`{family.gate.metric}`" in described
+        assert f"{family.gate.threshold:g}" in described
+        version = registry.version(family.name, summary["version"]).description
+        assert f"`{family.dataset}@{summary['dataset_version']}`" in version
+        assert f"{summary['metrics'][family.gate.metric]:.3f}" in version
+        run = registry.client.get_run(summary["run_id"])
+        assert run.data.tags["mlflow.note.content"] == version  # the run page's description
+
+
 def test_registered_model_loads_natively_and_predicts(
-        stack: Settings, first_run: list[dict[str, Any]]) -> None:
+    stack: Settings, first_run: list[dict[str, Any]]
+) -> None:
     summary = next(s for s in first_run if s["family"] == "bottleneck")
     model = Registry(stack).load("bottleneck", summary["version"])
 
@@ -67,31 +110,32 @@ def test_registered_model_loads_natively_and_predicts(
 
 
 def test_failed_gate_leaves_the_champion_untouched(
-        stack: Settings, first_run: list[dict[str, Any]],
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    stack: Settings, first_run: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
     registry = Registry(stack)
     before = registry.alias_version("bottleneck", CHAMPION).version
     monkeypatch.setattr(BottleneckFamily, "gate", Gate(metric="roc_auc", threshold=0.999))
 
-    candidate = train_bottleneck(dataset="telemetry-sim")
-    decision = evaluate_model("bottleneck", version=candidate["version"])
+    candidate = train_bottleneck(dataset="telemetry-sim")  # judges its version on its own
+    decision = candidate["decision"]
 
-    assert decision["outcome"] == "rejected"
+    assert decision["outcome"] == "rejected" and decision["version"] == candidate["version"]
     assert "below the threshold" in decision["reason"]
     assert registry.alias_version("bottleneck", CHAMPION).version == before
     tags = registry.version("bottleneck", candidate["version"]).tags
-    assert tags["gate.outcome"] == "rejected"
+    assert tags["gate.outcome"] == "rejected" and tags["gate.threshold"] == "0.999"
+    assert registry.client.get_run(candidate["run_id"]).data.tags["gate.outcome"] == "rejected"
 
 
 def test_worse_candidate_becomes_challenger_not_champion(
-        stack: Settings, first_run: list[dict[str, Any]],
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    stack: Settings, first_run: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
     registry = Registry(stack)
     before = registry.alias_version("bottleneck", CHAMPION).version
     monkeypatch.setattr(BottleneckFamily, "gate", Gate(metric="roc_auc", threshold=0.5))
 
     weak = train_bottleneck(dataset="telemetry-sim", max_depth=1, rounds=1)
-    decision = evaluate_model("bottleneck", version=weak["version"])
+    decision = weak["decision"]
 
     assert decision["outcome"] == CHALLENGER, decision
     assert decision["champion"] > decision["candidate"]
