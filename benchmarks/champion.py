@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from forewarn.api_keys import KeyStore
 from forewarn.families import get_family
 from forewarn.families.examples import naive_utc
 from forewarn.families.telemetry import feature_rows
@@ -19,7 +20,6 @@ from forewarn.schemas.predictions import BottleneckRequest
 from forewarn.settings import PROJECT_ROOT, Settings
 from forewarn.simulator import simulate
 from forewarn.tracking import CHAMPION, Registry
-from serving.auth import KeyStore
 from serving.predictors import bottleneck_query
 
 FAMILY = "bottleneck"

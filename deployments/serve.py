@@ -11,11 +11,9 @@ import os
 
 from prefect import serve
 
+from flows import served_flows
 from flows.automations import ensure_zombie_automation
-from flows.evaluate_model import evaluate_model
-from flows.ingest_dataset import ingest_dataset
 from flows.pipeline import pipeline
-from flows.train import train_bottleneck, train_failure, train_incident
 from forewarn.settings import PROJECT_ROOT
 
 NIGHTLY = "0 2 * * *"
@@ -25,19 +23,12 @@ def main() -> None:
     """Register the deployments and run their flow runs until stopped."""
     os.chdir(PROJECT_ROOT)  # entrypoints are recorded relative to the project root
     ensure_zombie_automation()
-    on_demand = [
-        ingest_dataset,
-        train_bottleneck,
-        train_failure,
-        train_incident,
-        evaluate_model,
-        pipeline,
-    ]
-    deployments = [f.to_deployment(name=f.name) for f in on_demand]
+    deployments = [f.to_deployment(name=f.name) for f in served_flows()]
     deployments.append(
         pipeline.to_deployment(name="nightly", cron=NIGHTLY, parameters={"family": "all"})
     )
-    serve(*deployments, limit=2, print_starting_message=True)
+    # `to_deployment` is sync-compatible: called from sync code it returns the deployment itself.
+    serve(*deployments, limit=2, print_starting_message=True)  # type: ignore[arg-type]
 
 
 if __name__ == "__main__":

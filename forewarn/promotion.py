@@ -37,21 +37,19 @@ def decide(gate: Gate, candidate: dict[str, float], champion: dict[str, float] |
     """Apply `gate` to the candidate's metrics and the champion's (None: there is none)."""
     score = candidate.get(gate.metric, float("nan"))
     best = None if champion is None else champion.get(gate.metric, float("nan"))
-    facts = {
-        "metric": gate.metric,
-        "candidate": score,
-        "threshold": gate.threshold,
-        "champion": best,
-    }
+
+    def verdict(outcome: Outcome, reason: str) -> Decision:
+        return Decision(outcome, reason, gate.metric, score, gate.threshold, best)
+
     if not math.isfinite(score) or score < gate.threshold:
         reason = f"{gate.metric} {score:.4f} is below the threshold {gate.threshold:.4f}"
-        return Decision("rejected", reason, **facts)
+        return verdict("rejected", reason)
     if best is not None and math.isfinite(best) and score < best - gate.tolerance:
         reason = (
             f"{gate.metric} {score:.4f} is worse than the champion's {best:.4f} "
             f"beyond the tolerance {gate.tolerance:.4f}"
         )
-        return Decision("challenger", reason, **facts)
+        return verdict("challenger", reason)
     versus = "no champion yet" if best is None else f"champion has {best:.4f}"
     reason = f"{gate.metric} {score:.4f} clears {gate.threshold:.4f} ({versus})"
-    return Decision("champion", reason, **facts)
+    return verdict("champion", reason)

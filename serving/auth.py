@@ -83,7 +83,7 @@ def authenticate(request: Request) -> Principal:
     """The caller, from `X-API-Key` or `Authorization: Bearer <jwt>`; 401 otherwise."""
     api_key = request.headers.get("x-api-key")
     if api_key:
-        principal = request.app.state.keys.verify(api_key)
+        principal: Principal | None = request.app.state.keys.verify(api_key)
         if principal is None:
             raise APIError(401, "invalid_api_key", "Invalid API key", headers=_CHALLENGE)
         return principal

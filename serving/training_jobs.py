@@ -43,7 +43,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FAMILIES = ("bottleneck", "failure", "incident")
-STEPS = ("load-dataset", "fit-and-evaluate", "log-and-register")  # the training flow's tasks
+# The training flow's tasks, then its gate (the evaluation subflow, a task run of the parent).
+STEPS = ("load-dataset", "fit-and-evaluate", "log-and-register", "evaluate-model")
 REQUEST_TIMEOUT_S = 10.0
 STATUS_OF_STATE: dict[str, JobStatus] = {
     "SCHEDULED": "pending", "PENDING": "pending", "PAUSED": "pending", "RUNNING": "running",

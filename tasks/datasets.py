@@ -22,9 +22,7 @@ def catalog() -> Catalog:
 
 def data_uri(manifest: Manifest) -> str:
     """Where a version's data lies in the object store (`file://...` or `s3://...`)."""
-    found = catalog()
-    # Catalog keeps its key layout private; a public `Catalog.data_uri` would be the better home.
-    return found.store.uri(found._key(manifest.name, manifest.version, "data.parquet"))
+    return catalog().data_uri(manifest.name, manifest.version)
 
 
 @task(name="read-and-validate", **IO_RETRIES)

@@ -146,6 +146,10 @@ class Catalog:
         except ObjectNotFound:
             return None
 
+    def data_uri(self, name: str, version: str) -> str:
+        """Where a version's data lies (`file://...` or `s3://...`): its lineage for MLflow."""
+        return self.store.uri(self._key(name, version, "data.parquet"))
+
     @staticmethod
     def _key(name: str, version: str, leaf: str) -> str:
         return f"{PREFIX}/{name}/{version}/{leaf}"

@@ -47,13 +47,9 @@ def all_flows() -> dict[str, AnyFlow]:
 
     The one registry of flows: names come from the flow objects. Imports Prefect and the flows,
     so call it inside a command, never at import time."""
-    from flows.evaluate_model import evaluate_model
-    from flows.ingest_dataset import ingest_dataset
-    from flows.pipeline import pipeline
-    from flows.train import TRAINING_FLOWS
+    from flows import served_flows
 
-    registered: list[AnyFlow] = [ingest_dataset, *TRAINING_FLOWS.values(), evaluate_model, pipeline]
-    return {flow.name: flow for flow in registered}
+    return {flow.name: flow for flow in served_flows()}
 
 
 def flow_parameters(flow: AnyFlow) -> list[FlowParameter]:

@@ -141,8 +141,11 @@ def demo(
     family: Annotated[str, typer.Option(help="all, bottleneck, failure or incident.")] = "all",
 ) -> None:
     """Run the bootstrap pipeline once and print each family's metrics beside its baseline."""
+    from forewarn.families import FAMILIES
     from forewarn.storage import StorageError
 
+    if family != "all" and family not in FAMILIES:
+        fail(f"--family must be all or one of {', '.join(FAMILIES)}, not {family!r}", 2)
     settings = get_settings()
     supervisor = None
     if find_running_stack(settings) is None:
@@ -156,7 +159,7 @@ def demo(
 
         from flows.pipeline import pipeline
 
-        summaries = pipeline(family=family)
+        summaries = pipeline(family=family)  # type: ignore[call-overload]  # checked above
         APILogHandler().flush()  # send the last run logs before the servers stop
     except (PortInUseError, StackError, StorageError) as error:
         fail(str(error), 2)

@@ -37,7 +37,7 @@ def connection_error(error: httpx.TransportError) -> ForewarnError:
 def retry_delay(error: ForewarnError, attempt: int, backoff: float) -> float | None:
     """Seconds to wait before retrying after `error`, or None when it is not retried."""
     if isinstance(error, RateLimitError):
-        return min(max(error.retry_after, backoff * 2**attempt), MAX_WAIT_SECONDS)
+        return min(max(error.retry_after, backoff * 2.0**attempt), MAX_WAIT_SECONDS)
     if error.status == 503 or error.code == "unreachable":
-        return min(backoff * 2**attempt, MAX_WAIT_SECONDS)
+        return min(backoff * 2.0**attempt, MAX_WAIT_SECONDS)
     return None

@@ -7,7 +7,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-import mlflow.pyfunc
+from mlflow.pyfunc.model import PythonModel
 import pandas as pd
 from mlflow.models import ModelSignature
 from mlflow.types import ColSpec, Schema
@@ -29,7 +29,7 @@ def signature(feature_names: list[str]) -> ModelSignature:
     return ModelSignature(inputs=inputs, outputs=Schema([ColSpec("double", "probability")]))
 
 
-class EventModelPyfunc(mlflow.pyfunc.PythonModel):
+class EventModelPyfunc(PythonModel):
     """Input: a frame of feature columns (including `horizon_minutes`); output: probabilities."""
 
     def load_context(self, context: Any) -> None:

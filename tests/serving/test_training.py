@@ -50,6 +50,7 @@ def api_settings(serving_settings: Settings, tmp_path_factory: pytest.TempPathFa
 
 @pytest.fixture(scope="module")
 def api(api_settings: Settings, keys: dict[str, str]) -> Iterator[TestClient]:
+    """The app against this module's Prefect server, as admin."""
     with TestClient(create_app(api_settings),
                     headers={"X-API-Key": keys["admin"]}) as test_client:
         yield test_client
@@ -107,9 +108,9 @@ def test_a_job_reports_its_progress_through_the_task_runs(
 
     running = api.get(f"/v1/training/jobs/{job['job_id']}").json()
 
-    assert pending["progress"] == {"step": 0, "total": 3, "current_step": None}
+    assert pending["progress"] == {"step": 0, "total": 4, "current_step": None}
     assert running["status"] == "running" and running["started_at"] is not None
-    assert running["progress"] == {"step": 1, "total": 3, "current_step": "fit-and-evaluate"}
+    assert running["progress"] == {"step": 1, "total": 4, "current_step": "fit-and-evaluate"}
 
 
 def test_a_completed_job_reports_the_metrics_its_training_run_logged(
