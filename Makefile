@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-16)
 
-.PHONY: install system-deps up demo test lint clean
+.PHONY: install system-deps up demo test test-fast lint clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,11 @@ system-deps:
 
 test: install system-deps
 	$(PY) -m pytest
+
+# The quick loop: every test that starts no server (tests/conftest.py marks the others
+# `integration`). Both targets print the slowest tests (--durations in pyproject.toml).
+test-fast: install
+	$(PY) -m pytest -m "not integration"
 
 lint: install
 	$(VENV)/bin/ruff check .

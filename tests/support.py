@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import gzip
 import socket
 import time
+from pathlib import Path
 
+import numpy as np
+import pandas as pd
 from fastapi.testclient import TestClient
 
+from forewarn.catalog.kinds import TELEMETRY
 from forewarn.families import TrainingResult
 from forewarn.settings import Settings
+from forewarn.storage import ObjectStore
 from forewarn.tracking import CHAMPION, LoggedRun, Registry
+
+TELEMETRY_COLUMNS = [c.name for c in TELEMETRY.columns]
+FLEET_SOURCE = "/data/fleet.csv"  # where the catalog tests say their frames come from
 
 
 def free_port() -> int:
@@ -20,6 +29,7 @@ def free_port() -> int:
 
 
 def bottleneck_body(**changes: object) -> dict:
+    """The seed's bottleneck request, with `changes` to its top-level fields."""
     body = {
         "system_id": "prod-cluster-01", "prediction_horizon": 30, "confidence_level": 0.95,
         "features": {"cpu_utilization": [65.2, 72.1, 68.5], "memory_usage": [78.9, 82.3, 80.1],
@@ -31,6 +41,7 @@ def bottleneck_body(**changes: object) -> dict:
 
 
 def failure_body() -> dict:
+    """The seed's failure-prevention request."""
     return {
         "system_id": "prod-cluster-01",
         "monitoring_data": {
@@ -44,6 +55,7 @@ def failure_body() -> dict:
 
 
 def wait_until_serving(client: TestClient, timeout: float = 30.0) -> None:
+    """Wait until the app has loaded every model it serves."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if client.get("/v1/status").json()["ready"]:
@@ -62,3 +74,44 @@ def register_model(settings: Settings, result: TrainingResult, champion: bool) -
     if champion:
         registry.set_alias(family, CHAMPION, logged.version)
     return logged
+
+
+# --- dataset files and stores (the catalog tests) ---
+
+
+def write_frame(frame: pd.DataFrame, path: Path) -> Path:
+    """Write `frame` in the format its file name says (anything else: a file of no data)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    name = path.name
+    if name.endswith(".parquet"):
+        frame.to_parquet(path)
+    elif name.endswith((".csv", ".csv.gz")):
+        frame.to_csv(path, index=False)
+    elif name.endswith((".jsonl", ".ndjson", ".jsonl.gz")):
+        text = frame.to_json(orient="records", lines=True, date_format="iso")
+        path.write_bytes(gzip.compress(text.encode()) if name.endswith(".gz") else text.encode())
+    else:
+        path.write_text("not data")
+    return path
+
+
+def same_values(actual: pd.DataFrame, expected: pd.DataFrame, exact: bool = True) -> None:
+    """Equal frames, whatever the timestamp resolution; JSON readers compared to 1e-12."""
+    actual = actual.assign(timestamp=actual["timestamp"].dt.as_unit("ns"))
+    expected = expected.assign(timestamp=expected["timestamp"].dt.as_unit("ns"))
+    if exact:
+        pd.testing.assert_frame_equal(actual, expected, check_exact=True)
+    else:
+        pd.testing.assert_frame_equal(actual, expected, check_exact=False, rtol=1e-12)
+
+
+def metric_frame(series: str = "a", rows: int = 10, step: str = "5min") -> pd.DataFrame:
+    """A metric series of `rows` evenly spaced values 0, 1, 2, ..., outside any incident."""
+    stamps = pd.date_range("2026-02-01", periods=rows, freq=step, tz="UTC")
+    return pd.DataFrame({"series_id": series, "timestamp": stamps,
+                         "value": np.arange(rows, dtype=float), "in_incident": 0})
+
+
+def snapshot(store: ObjectStore) -> dict[str, bytes]:
+    """Every object of the store, to compare before and after."""
+    return {key: store.get_bytes(key) for key in store.list()}

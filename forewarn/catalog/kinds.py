@@ -82,7 +82,23 @@ METRIC_SERIES = DatasetKind(
     ),
 )
 
-KINDS: dict[str, DatasetKind] = {kind.name: kind for kind in (TELEMETRY, METRIC_SERIES)}
+WORKLOAD_SERIES = DatasetKind(
+    name="workload-series",
+    series_key="series_id",
+    time_column="timestamp",
+    description="Metric series to forecast, one per id, at any step. Empty values, gaps and "
+    "duplicate timestamps are allowed: forecasting resamples and reports them. Other columns "
+    "are kept as exogenous inputs.",
+    columns=(
+        Column("timestamp", "timestamp"),
+        Column("series_id", "str"),
+        Column("value", "float", nullable=True),
+    ),
+)
+
+KINDS: dict[str, DatasetKind] = {
+    kind.name: kind for kind in (TELEMETRY, METRIC_SERIES, WORKLOAD_SERIES)
+}
 
 
 def get_kind(name: str) -> DatasetKind:

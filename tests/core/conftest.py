@@ -54,9 +54,10 @@ def real_incidents() -> pd.DataFrame:
     return frame[frame["series_id"].isin(REAL_SERIES)].reset_index(drop=True)
 
 
-@pytest.fixture(params=["local", "s3"])
+@pytest.fixture(params=["local", pytest.param("s3", marks=pytest.mark.integration)])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> ObjectStore:
-    """Each object-store contract test runs on the local store and on S3 (moto, over HTTP)."""
+    """Each object-store contract test runs on the local store and on S3 (moto, over HTTP: the
+    S3 server is requested at run time, so that case carries the `integration` mark itself)."""
     if request.param == "local":
         return LocalObjectStore(tmp_path / "store")
     return open_store(request.getfixturevalue("s3_settings"))

@@ -278,11 +278,13 @@ def test_starts_within() -> None:
 
 @pytest.fixture(scope="module")
 def small() -> pd.DataFrame:
+    """Five days of three simulated systems."""
     return simulate(systems=3, days=5, seed=0)
 
 
 @pytest.fixture(scope="module")
 def trained(small: pd.DataFrame) -> TrainingResult:
+    """A bottleneck model trained on `small`."""
     return get_family("bottleneck").train(small)
 
 

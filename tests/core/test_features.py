@@ -18,6 +18,7 @@ TELEMETRY_VALUES = (*METRICS, "anomaly_score")
 
 @pytest.fixture(scope="module")
 def fleet() -> pd.DataFrame:
+    """A day of two simulated systems."""
     return simulate(systems=2, days=1, seed=1)
 
 

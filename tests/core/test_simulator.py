@@ -44,11 +44,13 @@ FLEET_ROWS = 14 * 1440  # rows per system in the fleet fixture
 
 @pytest.fixture(scope="module")
 def fleet() -> pd.DataFrame:
+    """Two weeks of sixteen systems: enough events of every kind."""
     return simulate(systems=16, days=14, seed=11)
 
 
 @pytest.fixture(scope="module")
 def small() -> pd.DataFrame:
+    """Three days of three systems."""
     return simulate(systems=3, days=3, seed=5)
 
 

@@ -101,11 +101,13 @@ def toy(name: str, settings: Settings, order: Path, port: int | None = None) -> 
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
+    """Settings of a private home, with free ports for both servers."""
     return Settings(home=tmp_path, prefect_port=free_port(), mlflow_port=free_port())
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Supervisor]:
+    """The real Prefect and MLflow servers, started once for the module."""
     home = tmp_path_factory.mktemp("stack")
     settings = Settings(home=home, prefect_port=free_port(), mlflow_port=free_port())
     supervisor = Supervisor(settings, server_components(settings))

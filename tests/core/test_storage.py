@@ -150,6 +150,7 @@ def test_invalid_prefixes_raise_value_error(store: ObjectStore, prefix: str) -> 
 
 def test_check_passes_on_a_working_store(store: ObjectStore) -> None:
     store.check()
+    assert store.list() == []  # the probe leaves nothing behind
 
 
 # --- local store ---

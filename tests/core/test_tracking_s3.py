@@ -20,6 +20,7 @@ from support import free_port
 
 @pytest.fixture
 def s3_mlflow(tmp_path: Path, s3_server: str) -> Iterator[Settings]:
+    """An MLflow server whose artifacts go to a bucket of the moto S3 server."""
     settings = Settings(home=tmp_path, mlflow_port=free_port(), s3_endpoint=s3_server,
                         s3_access_key="test", s3_secret_key="testsecret",
                         s3_bucket="mlflow-on-s3")

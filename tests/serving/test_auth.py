@@ -35,17 +35,20 @@ AdminPrincipal = Annotated[Principal, Depends(require("admin"))]
 
 @pytest.fixture(scope="module")
 def rsa_key() -> rsa.RSAPrivateKey:
+    """The key RS256 tokens are signed with."""
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
 @pytest.fixture(scope="module")
 def public_pem(rsa_key: rsa.RSAPrivateKey) -> str:
+    """`rsa_key`'s public half, as the settings hold it."""
     return rsa_key.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
 
 
 @pytest.fixture(scope="module")
 def settings(tmp_path_factory: pytest.TempPathFactory, public_pem: str) -> Settings:
+    """Settings accepting HS256 and RS256 tokens of one issuer and audience."""
     return Settings(home=tmp_path_factory.mktemp("auth-home"), jwt_secret=SECRET,
                     jwt_public_key=public_pem, jwt_issuer=ISSUER, jwt_audience=AUDIENCE)
 
@@ -185,6 +188,7 @@ def test_hs256_is_refused_when_only_a_public_key_is_configured(
 
 @pytest.fixture(scope="module")
 def api_keys(tmp_path_factory: pytest.TempPathFactory) -> tuple[KeyStore, dict[str, str]]:
+    """A key store and a key per role: predictor, reader, admin."""
     store = KeyStore(tmp_path_factory.mktemp("keys") / "keys.json")
     grants = {"predictor": ["predict"], "reader": ["models:read"], "admin": ["admin"]}
     return store, {name: store.create(name, scopes)[0] for name, scopes in grants.items()}
@@ -192,6 +196,7 @@ def api_keys(tmp_path_factory: pytest.TempPathFactory) -> tuple[KeyStore, dict[s
 
 @pytest.fixture(scope="module")
 def client(settings: Settings, api_keys: tuple[KeyStore, dict[str, str]]) -> TestClient:
+    """A tiny app with one route per scope, guarded as the API guards its own."""
     app = FastAPI()
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
@@ -240,7 +245,8 @@ def test_scopes_are_enforced(client: TestClient,
     error = error_of(client.get("/predict", headers={"X-API-Key": keys["reader"]}), 403)
     assert error["code"] == "insufficient_scope" and "'predict'" in error["message"]
     assert error["details"] == {"required_scope": "predict", "granted_scopes": ["models:read"]}
-    assert error_of(client.get("/admin", headers={"X-API-Key": keys["predictor"]}), 403)
+    assert error_of(client.get("/admin", headers={"X-API-Key": keys["predictor"]}),
+                    403)["code"] == "insufficient_scope"
     for path in ("/predict", "/admin", "/models"):
         assert client.get(path, headers={"X-API-Key": keys["admin"]}).status_code == 200
 

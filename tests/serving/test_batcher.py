@@ -28,6 +28,7 @@ class CountingResponder(Responder):
 
 @pytest.fixture
 def loaded(trained: dict[str, TrainingResult]) -> LoadedModel:
+    """The trained bottleneck model, as the model cache serves it."""
     return LoadedModel("bottleneck", "1", trained["bottleneck"].model, time.time(), 0)
 
 

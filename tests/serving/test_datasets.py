@@ -44,6 +44,7 @@ def stored_names(settings: Settings) -> list[str]:
 
 @pytest.fixture
 def admin(keys: dict[str, str]) -> dict[str, str]:
+    """Headers carrying the admin's key."""
     return {"X-API-Key": keys["admin"]}
 
 

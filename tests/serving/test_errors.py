@@ -59,6 +59,7 @@ def build_app() -> FastAPI:
 
 @pytest.fixture(scope="module")
 def client() -> TestClient:
+    """A client of the tiny app, returning 500s instead of raising."""
     return TestClient(build_app(), raise_server_exceptions=False)
 
 

@@ -1,9 +1,13 @@
-"""GET/POST /v1/models*: the registry over HTTP, and serving that follows alias moves."""
+"""GET/POST /v1/models*: the registry over HTTP, and serving that follows alias moves.
+
+The module shares one app and the session's registry: a test that moves an alias or deploys a
+canary puts it back even when it fails."""
 
 from __future__ import annotations
 
 import time
 
+import httpx
 from fastapi.testclient import TestClient
 
 from forewarn.families import TrainingResult
@@ -48,20 +52,24 @@ def test_staging_needs_write_scope(client: TestClient, keys: dict[str, str]) -> 
 def test_moving_the_alias_serves_the_new_version_without_restart(
         client: TestClient, keys: dict[str, str], serving_settings: Settings,
         trained: dict[str, TrainingResult], champions: dict[str, LoggedRun]) -> None:
+    registry = Registry(serving_settings)
     before = served_version(client, keys, "swap-before")
     newer = register_model(serving_settings, trained["bottleneck"], champion=False)
 
-    staged = client.post("/v1/models/bottleneck/stage",
-                         json={"version": newer.version, "alias": "champion"},
-                         headers={"X-API-Key": keys["writer"]})
-
-    assert staged.status_code == 200, staged.text
-    assert staged.json()["serving_version"] == newer.version
-    assert served_version(client, keys, "swap-after") == newer.version != before
-    Registry(serving_settings).set_alias("bottleneck", CHAMPION, before)  # moved outside the API
+    try:
+        staged = client.post("/v1/models/bottleneck/stage",
+                             json={"version": newer.version, "alias": "champion"},
+                             headers={"X-API-Key": keys["writer"]})
+        after = served_version(client, keys, "swap-after")
+    finally:
+        registry.set_alias("bottleneck", CHAMPION, before)  # moved back outside the API
     deadline = time.monotonic() + 10
     while served_version(client, keys, "swap-poll") != before and time.monotonic() < deadline:
         time.sleep(0.2)
+
+    assert staged.status_code == 200, staged.text
+    assert staged.json()["serving_version"] == newer.version
+    assert after == newer.version != before
     assert served_version(client, keys, "swap-poll-done") == before
 
 
@@ -74,28 +82,39 @@ def test_a_version_that_fails_to_load_leaves_the_old_one_serving(
         "bottleneck", source=f"runs:/{champions['bottleneck'].run_id}/no-such-model",
         run_id=champions["bottleneck"].run_id)
 
-    staged = client.post("/v1/models/bottleneck/stage",
-                         json={"version": broken.version, "alias": "champion"},
-                         headers={"X-API-Key": keys["writer"]})
-    health = client.get("/v1/health").json()
+    try:
+        staged = client.post("/v1/models/bottleneck/stage",
+                             json={"version": broken.version, "alias": "champion"},
+                             headers={"X-API-Key": keys["writer"]})
+        health = client.get("/v1/health").json()
+        serving = served_version(client, keys, "broken-after")
+        client.post("/v1/models/bottleneck/stage", json={"version": good, "alias": "champion"},
+                    headers={"X-API-Key": keys["writer"]})
+        recovered = client.get("/v1/health").json()
+    finally:
+        registry.set_alias("bottleneck", CHAMPION, good)
 
-    assert served_version(client, keys, "broken-after") == good
+    assert serving == good
     assert staged.json()["serving_version"] == good
     assert health["status"] in {"degraded", "healthy"} and "failed to load" in \
         health["components"]["model_cache"]["detail"]
-    registry.set_alias("bottleneck", CHAMPION, good)
+    assert "failed to load" not in str(recovered["components"]["model_cache"])
 
 
 def test_model_metrics_join_service_measurements_and_training_metrics(
         client: TestClient, keys: dict[str, str]) -> None:
+    def read() -> httpx.Response:
+        return client.get("/v1/models/bottleneck/metrics", headers={"X-API-Key": keys["reader"]})
+
+    before = read().json()["service"]["requests"]
     served_version(client, keys, "metrics-1")
     served_version(client, keys, "metrics-2")
 
-    answer = client.get("/v1/models/bottleneck/metrics", headers={"X-API-Key": keys["reader"]})
+    answer = read()
 
     assert answer.status_code == 200, answer.text
     body = answer.json()
-    assert body["service"]["requests"] >= 2 and body["service"]["error_rate"] == 0
+    assert body["service"]["requests"] == before + 2 and body["service"]["error_rate"] == 0
     assert set(body["service"]["latency_ms"]) == {"p50", "p95", "p99"}
     assert "roc_auc" in body["training"]
 
@@ -125,11 +144,13 @@ def test_register_deploy_as_canary_and_withdraw(client: TestClient, keys: dict[s
     champion = client.get("/v1/models/bottleneck",
                           headers={"X-API-Key": keys["reader"]}).json()["serving_version"]
 
-    deployed = client.post("/v1/models/bottleneck/deploy", headers=writer,
-                           json={"version": version, "canary_percentage": 100})
-    canary_answer = served_version(client, keys, "canary-on")
-    withdrawn = client.post("/v1/models/bottleneck/deploy", headers=writer,
-                            json={"version": version, "canary_percentage": 0})
+    try:
+        deployed = client.post("/v1/models/bottleneck/deploy", headers=writer,
+                               json={"version": version, "canary_percentage": 100})
+        canary_answer = served_version(client, keys, "canary-on")
+    finally:
+        withdrawn = client.post("/v1/models/bottleneck/deploy", headers=writer,
+                                json={"version": version, "canary_percentage": 0})
 
     assert deployed.json() == {"model": "bottleneck", "champion_version": champion,
                                "canary_version": version, "canary_percentage": 100.0}

@@ -1,5 +1,9 @@
 """POST /v1/predict/*: the seed's bodies in, the champions' answers out. The single-prediction
-routes are tested twice: answered by `serving.fast_path` and by the FastAPI routes."""
+routes are tested twice: answered by `serving.fast_path` and by the FastAPI routes.
+
+One app per way of answering serves the whole module, so its response cache is shared: a test
+that checks what is cached sends a body (system id) no other test sends. Tests that need other
+settings (rate limits, batch size) build an app of their own."""
 
 from __future__ import annotations
 
@@ -16,14 +20,16 @@ from serving.main import create_app
 from support import bottleneck_body, failure_body, wait_until_serving
 
 
-@pytest.fixture(params=[True, False], ids=["fast-path", "fastapi-route"])
+@pytest.fixture(scope="module", params=[True, False], ids=["fast-path", "fastapi-route"])
 def fast_predictions(request: pytest.FixtureRequest) -> bool:
+    """Whether `serving.fast_path` answers the single predictions (else the FastAPI routes)."""
     return request.param
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def predict_client(serving_settings: Settings, champions: dict[str, LoggedRun],
                    keys: dict[str, str], fast_predictions: bool) -> Iterator[TestClient]:
+    """An app answering single predictions one way, with both champions loaded."""
     settings = serving_settings.model_copy(update={"fast_predictions": fast_predictions})
     with TestClient(create_app(settings)) as test_client:
         wait_until_serving(test_client)
@@ -32,8 +38,9 @@ def predict_client(serving_settings: Settings, champions: dict[str, LoggedRun],
 
 def test_bottleneck_answers_the_seed_request(predict_client: TestClient, keys: dict[str, str],
                                              champions: dict[str, LoggedRun]) -> None:
-    answer = predict_client.post("/v1/predict/bottleneck", json=bottleneck_body(),
-                         headers={"X-API-Key": keys["predict"], "X-Request-ID": "req-seed-1"})
+    answer = predict_client.post(
+        "/v1/predict/bottleneck", json=bottleneck_body(),
+        headers={"X-API-Key": keys["predict"], "X-Request-ID": "req-seed-1"})
 
     assert answer.status_code == 200, answer.text
     body = answer.json()
@@ -51,25 +58,35 @@ def test_bottleneck_answers_the_seed_request(predict_client: TestClient, keys: d
     assert body["recommendations"] and {"action", "description"} <= set(body["recommendations"][0])
 
 
+def cache_hits(client: TestClient) -> float:
+    """The response cache's hit counter, as `/v1/metrics` shows it."""
+    for line in client.get("/v1/metrics").text.splitlines():
+        if line.startswith('forewarn_response_cache_total{result="hit"}'):
+            return float(line.split()[-1])
+    return 0.0
+
+
 def test_identical_requests_are_answered_from_the_cache(predict_client: TestClient,
                                                         keys: dict[str, str]) -> None:
     def ask() -> dict:
-        return predict_client.post("/v1/predict/bottleneck", json=bottleneck_body(),
+        return predict_client.post("/v1/predict/bottleneck",
+                                   json=bottleneck_body(system_id="asked-twice"),
                                    headers={"X-API-Key": keys["predict"]}).json()
 
+    hits = cache_hits(predict_client)
     first, second = ask(), ask()
 
+    assert first["metadata"]["cached"] is False
     assert second["metadata"]["cached"] is True
     assert second["prediction"] == first["prediction"]
     assert second["request_id"] != first["request_id"]
-    scraped = predict_client.get("/v1/metrics").text
-    assert 'forewarn_response_cache_total{result="hit"}' in scraped
+    assert cache_hits(predict_client) == hits + 1
 
 
 def test_failure_prevention_answers_every_horizon(predict_client: TestClient,
                                                   keys: dict[str, str]) -> None:
     answer = predict_client.post("/v1/predict/failure-prevention", json=failure_body(),
-                         headers={"X-API-Key": keys["predict"]})
+                                 headers={"X-API-Key": keys["predict"]})
 
     assert answer.status_code == 200, answer.text
     body = answer.json()
@@ -87,7 +104,7 @@ def test_out_of_range_input_gets_the_seed_400_body(predict_client: TestClient,
     body["features"]["cpu_utilization"][2] = 120
 
     answer = predict_client.post("/v1/predict/bottleneck", json=body,
-                         headers={"X-API-Key": keys["predict"]})
+                                 headers={"X-API-Key": keys["predict"]})
 
     assert answer.status_code == 400
     error = answer.json()["error"]
@@ -101,9 +118,9 @@ def test_predictions_need_a_key_with_the_predict_scope(predict_client: TestClien
                                                        keys: dict[str, str]) -> None:
     missing = predict_client.post("/v1/predict/bottleneck", json=bottleneck_body())
     wrong = predict_client.post("/v1/predict/bottleneck", json=bottleneck_body(),
-                        headers={"X-API-Key": keys["reader"]})
+                                headers={"X-API-Key": keys["reader"]})
     bad = predict_client.post("/v1/predict/bottleneck", json=bottleneck_body(),
-                      headers={"X-API-Key": "fw_notakey_000"})
+                              headers={"X-API-Key": "fw_notakey_000"})
 
     assert missing.status_code == 401 and bad.status_code == 401
     assert wrong.status_code == 403 and "predict" in wrong.json()["error"]["message"]

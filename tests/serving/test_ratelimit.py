@@ -44,11 +44,13 @@ class FakeClock:
 
 @pytest.fixture
 def clock() -> FakeClock:
+    """A clock that stands still until told."""
     return FakeClock()
 
 
 @pytest.fixture
 def limiter(clock: FakeClock) -> MemoryRateLimiter:
+    """An in-memory limiter on the fake clock."""
     return MemoryRateLimiter(clock=clock)
 
 
@@ -177,6 +179,7 @@ def test_unreachable_redis_lets_requests_through() -> None:
 
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A private redis-server on a free port (skips when none is installed)."""
     binary = shutil.which("redis-server")
     if binary is None:
         pytest.skip("redis-server is not installed; RedisRateLimiter needs a real Redis")
