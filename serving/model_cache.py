@@ -93,6 +93,7 @@ class ModelCache:
         """Load `version` of `name` and swap it in; on failure the previous one keeps serving."""
         current = self._models.get(name)
         if current is not None and current.version == version:
+            self._errors.pop(name, None)  # the alias is back on what serves: nothing is failing
             return current
         loaded = self._load(name, version)
         self._models[name] = loaded  # one reference swap: readers see the old or the new
