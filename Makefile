@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-16)
 
-.PHONY: install system-deps up demo test test-fast lint clean
+.PHONY: install system-deps up demo test test-fast check lint typecheck clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,7 +31,8 @@ system-deps:
 		&& apt-get update -qq && apt-get install -y -qq redis-server >/dev/null; } \
 		|| echo "redis-server is not installed: the Redis rate-limit tests will be skipped"
 
-test: install system-deps
+# Lint, formatting and types first (about a minute): CI fails on a regression of any of them.
+test: install system-deps check
 	$(PY) -m pytest
 
 # The quick loop: every test that starts no server (tests/conftest.py marks the others
@@ -39,8 +40,14 @@ test: install system-deps
 test-fast: install
 	$(PY) -m pytest -m "not integration"
 
+check: lint typecheck
+
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: install
+	$(VENV)/bin/mypy
 
 clean:
 	rm -rf .forewarn

@@ -57,8 +57,9 @@ def feature_row(body: dict[str, Any]) -> list[float]:
     spec = get_family(FAMILY).spec
     request = BottleneckRequest.model_validate(body)
     observation = bottleneck_query(request).observation
-    windows = {m: np.asarray([observation.windows[m]], dtype=np.float64)
-               for m in spec.window_metrics}
+    windows = {
+        m: np.asarray([observation.windows[m]], dtype=np.float64) for m in spec.window_metrics
+    }
     levels = {m: np.array([float(observation.levels[m])]) for m in spec.level_metrics}
     stamps = naive_utc(pd.DatetimeIndex([observation.timestamp]))
     rows = feature_rows(spec, windows, levels, stamps, np.array([request.prediction_horizon]))
@@ -69,11 +70,22 @@ def prepare(settings: Settings) -> Champion:
     """Train, log, register and alias the champion; create an enterprise API key."""
     result = get_family(FAMILY).train(simulate(systems=8, days=14, seed=7))
     registry = Registry(settings)
-    logged = registry.log_training(result.model, experiment="serving-benchmark",
-                                   run_name="serving-benchmark", tags={}, params={},
-                                   metrics={}, figures={})
+    logged = registry.log_training(
+        result.model,
+        experiment="serving-benchmark",
+        run_name="serving-benchmark",
+        tags={},
+        params={},
+        metrics={},
+        figures={},
+    )
     registry.set_alias(FAMILY, CHAMPION, logged.version)
     folder = registry.load(FAMILY, logged.version).save(settings.home / "minimal-model")
     key, _ = KeyStore(settings.api_keys_path).create("benchmark", ["predict"], tier="enterprise")
-    return Champion(logged.version, key, list(result.model.facts.feature_names),
-                    feature_row(seed_request()), folder)
+    return Champion(
+        logged.version,
+        key,
+        list(result.model.facts.feature_names),
+        feature_row(seed_request()),
+        folder,
+    )

@@ -66,16 +66,22 @@ class Server(uvicorn.Server):
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         await super().shutdown(sockets=sockets)
-        line = NODELAY_LINE.format(accepted=NoDelayHttpTools.accepted,
-                                   fixed=NoDelayHttpTools.fixed)
+        line = NODELAY_LINE.format(accepted=NoDelayHttpTools.accepted, fixed=NoDelayHttpTools.fixed)
         print(f"[worker {os.getpid()}] {line}", flush=True)
 
 
 def serve(app: str, factory: bool, host: str, port: int) -> bool:
     """One worker: a single-process uvicorn server on its own SO_REUSEPORT socket. Whether it
     started."""
-    config = uvicorn.Config(app, factory=factory, host=host, port=port, loop="uvloop",
-                            http=NoDelayHttpTools, access_log=False)
+    config = uvicorn.Config(
+        app,
+        factory=factory,
+        host=host,
+        port=port,
+        loop="uvloop",
+        http=NoDelayHttpTools,
+        access_log=False,
+    )
     server = Server(config)
     server.run(sockets=[listening_socket(host, port)])
     return server.started

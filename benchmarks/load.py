@@ -95,17 +95,25 @@ class Measurement:
 def require_wrk() -> None:
     """Exit with how to install wrk when it is missing."""
     if shutil.which("wrk") is None:
-        raise SystemExit("benchmarks/serving.py needs the HTTP load generator wrk, which is not "
-                         "on PATH. Install it (Debian/Ubuntu: `sudo apt-get install -y wrk`; "
-                         "macOS: `brew install wrk`) and run again.")
+        raise SystemExit(
+            "benchmarks/serving.py needs the HTTP load generator wrk, which is not "
+            "on PATH. Install it (Debian/Ubuntu: `sudo apt-get install -y wrk`; "
+            "macOS: `brew install wrk`) and run again."
+        )
 
 
 def lua_script(load: Load, run: str) -> str:
     """The wrk script for `load`; `run` makes this run's varying ids unlike any other run's."""
-    headers = "\n".join(f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}"
-                        for k, v in load.headers.items())
-    return LUA.substitute(headers=headers, body=json.dumps(load.body), run=run,
-                          vary="true" if load.vary else "false", marker=VARY_MARKER)
+    headers = "\n".join(
+        f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in load.headers.items()
+    )
+    return LUA.substitute(
+        headers=headers,
+        body=json.dumps(load.body),
+        run=run,
+        vary="true" if load.vary else "false",
+        marker=VARY_MARKER,
+    )
 
 
 def run_wrk(url: str, script: str, concurrency: int, seconds: int) -> str:
@@ -114,8 +122,19 @@ def run_wrk(url: str, script: str, concurrency: int, seconds: int) -> str:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "load.lua"
         path.write_text(script)
-        argv = ["wrk", "-t", str(threads), "-c", str(concurrency), "-d", f"{seconds}s",
-                "--latency", "-s", str(path), url]
+        argv = [
+            "wrk",
+            "-t",
+            str(threads),
+            "-c",
+            str(concurrency),
+            "-d",
+            f"{seconds}s",
+            "--latency",
+            "-s",
+            str(path),
+            url,
+        ]
         done = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60)
     if done.returncode != 0:
         raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr.strip()}")
@@ -130,16 +149,23 @@ def parse(name: str, concurrency: int, output: str) -> Measurement:
     values = {k: float(v) for k, v in (pair.split("=") for pair in found.group(1).split())}
     seconds = values["duration_us"] / 1e6
     return Measurement(
-        name=name, concurrency=concurrency, threads=min(concurrency, 2),
-        seconds=round(seconds, 3), requests=int(values["requests"]),
+        name=name,
+        concurrency=concurrency,
+        threads=min(concurrency, 2),
+        seconds=round(seconds, 3),
+        requests=int(values["requests"]),
         requests_per_second=values["requests"] / seconds,
-        p50_ms=values["p50_us"] / 1000, p95_ms=values["p95_us"] / 1000,
-        p99_ms=values["p99_us"] / 1000, max_ms=values["max_us"] / 1000,
-        errors={kind: int(values[kind]) for kind in ERROR_KINDS})
+        p50_ms=values["p50_us"] / 1000,
+        p95_ms=values["p95_us"] / 1000,
+        p99_ms=values["p99_us"] / 1000,
+        max_ms=values["max_us"] / 1000,
+        errors={kind: int(values[kind]) for kind in ERROR_KINDS},
+    )
 
 
-def drive(name: str, base_url: str, load: Load, concurrency: int, seconds: int,
-          run: str) -> Measurement:
+def drive(
+    name: str, base_url: str, load: Load, concurrency: int, seconds: int, run: str
+) -> Measurement:
     """Send `load` to `base_url` for `seconds` over `concurrency` keep-alive connections."""
     output = run_wrk(base_url + load.path, lua_script(load, run), concurrency, seconds)
     return parse(name, concurrency, output)

@@ -41,10 +41,16 @@ def table(outcomes: list[Outcome]) -> list[str]:
         if outcome.error:
             lines.append(f"{outcome.name:<12}  FAILED: {outcome.error.splitlines()[0]}")
         for m in outcome.measurements:
-            errors = "0" if not m.error_count else f"{m.error_count} !! " + ", ".join(
-                f"{kind} {count}" for kind, count in m.errors.items() if count)
-            lines.append(f"{m.name:<12}{m.concurrency:>6}{m.requests_per_second:>10,.0f}"
-                         f"{m.p50_ms:>9.2f}{m.p95_ms:>9.2f}{m.p99_ms:>9.2f}  {errors}")
+            errors = (
+                "0"
+                if not m.error_count
+                else f"{m.error_count} !! "
+                + ", ".join(f"{kind} {count}" for kind, count in m.errors.items() if count)
+            )
+            lines.append(
+                f"{m.name:<12}{m.concurrency:>6}{m.requests_per_second:>10,.0f}"
+                f"{m.p50_ms:>9.2f}{m.p95_ms:>9.2f}{m.p99_ms:>9.2f}  {errors}"
+            )
     return lines
 
 
@@ -56,23 +62,28 @@ def ratios(outcomes: list[Outcome], concurrencies: list[int]) -> list[dict[str, 
     """Per concurrency and Forewarn worker count: Forewarn / best MLflow and / minimal-N."""
     runs, found = _by_name(outcomes), []
     for concurrency in concurrencies:
-        mlflow = [runs[k] for k in (("mlflow-1", concurrency), ("mlflow-2", concurrency))
-                  if k in runs]
+        mlflow = [
+            runs[k] for k in (("mlflow-1", concurrency), ("mlflow-2", concurrency)) if k in runs
+        ]
         best = max(mlflow, key=lambda m: m.requests_per_second, default=None)
         for workers in (1, 2):
             forewarn = runs.get((f"forewarn-{workers}", concurrency))
             if forewarn is None:
                 continue
             minimal = runs.get((f"minimal-{workers}", concurrency))
-            found.append({
-                "concurrency": concurrency, "forewarn": forewarn.name,
-                "best_mlflow": best.name if best else None,
-                "vs_best_mlflow": _ratio(forewarn, best),
-                "minimal": minimal.name if minimal else None,
-                "vs_minimal": _ratio(forewarn, minimal),
-                "with_errors": any(m is not None and m.error_count
-                                   for m in (forewarn, best, minimal)),
-            })
+            found.append(
+                {
+                    "concurrency": concurrency,
+                    "forewarn": forewarn.name,
+                    "best_mlflow": best.name if best else None,
+                    "vs_best_mlflow": _ratio(forewarn, best),
+                    "minimal": minimal.name if minimal else None,
+                    "vs_minimal": _ratio(forewarn, minimal),
+                    "with_errors": any(
+                        m is not None and m.error_count for m in (forewarn, best, minimal)
+                    ),
+                }
+            )
     return found
 
 
@@ -91,23 +102,29 @@ def median_outcomes(rounds: list[list[Outcome]]) -> list[Outcome]:
         for outcome in per_round:
             for m in outcome.measurements:
                 runs[m.concurrency].append(m)
-        middle = [sorted(found, key=lambda m: m.requests_per_second)[len(found) // 2]
-                  for found in runs.values()]
+        middle = [
+            sorted(found, key=lambda m: m.requests_per_second)[len(found) // 2]
+            for found in runs.values()
+        ]
         error = next((o.error for o in per_round if o.error), None)
-        merged.append(Outcome(per_round[0].name, per_round[0].workers, middle,
-                              per_round[0].notes, error))
+        merged.append(
+            Outcome(per_round[0].name, per_round[0].workers, middle, per_round[0].notes, error)
+        )
     return merged
 
 
-def median_ratios(rounds: list[list[Outcome]], concurrencies: list[int]
-                  ) -> list[dict[str, Any]]:
+def median_ratios(rounds: list[list[Outcome]], concurrencies: list[int]) -> list[dict[str, Any]]:
     """`ratios` of the median runs, each ratio replaced by the median of the rounds' ratios,
     with the rounds' own values alongside."""
     each = [ratios(outcomes, concurrencies) for outcomes in rounds]
     found = ratios(median_outcomes(rounds), concurrencies)
     for row in found:
-        same = [r for per_round in each for r in per_round
-                if (r["concurrency"], r["forewarn"]) == (row["concurrency"], row["forewarn"])]
+        same = [
+            r
+            for per_round in each
+            for r in per_round
+            if (r["concurrency"], r["forewarn"]) == (row["concurrency"], row["forewarn"])
+        ]
         for key in ("vs_best_mlflow", "vs_minimal"):
             values = [r[key] for r in same if r[key] is not None]
             row[key] = round(median(values), 2) if values else None
@@ -126,23 +143,33 @@ def render(rounds: list[list[Outcome]], concurrencies: list[int]) -> str:
     lines = ["", *table(outcomes), ""]
     for r in median_ratios(rounds, concurrencies):
         flag = "  (a run in this ratio had errors)" if r["with_errors"] else ""
-        spread = (f"  (rounds: {_listed(r['vs_best_mlflow_rounds'])} / "
-                  f"{_listed(r['vs_minimal_rounds'])})" if len(rounds) > 1 else "")
-        lines.append(f"c={r['concurrency']:<3} {r['forewarn']}: {_times(r['vs_best_mlflow'])} "
-                     f"the best MLflow ({r['best_mlflow'] or 'not run'}), "
-                     f"{_times(r['vs_minimal'])} {r['minimal'] or 'minimal (not run)'}"
-                     f"{spread}{flag}")
-    notes = [f"{o.name}: {key} = {value}" for o in outcomes for key, value in o.notes.items()
-             if key in ("probability", "response_cache_hits", "tcp_nodelay")]
+        spread = (
+            f"  (rounds: {_listed(r['vs_best_mlflow_rounds'])} / {_listed(r['vs_minimal_rounds'])})"
+            if len(rounds) > 1
+            else ""
+        )
+        lines.append(
+            f"c={r['concurrency']:<3} {r['forewarn']}: {_times(r['vs_best_mlflow'])} "
+            f"the best MLflow ({r['best_mlflow'] or 'not run'}), "
+            f"{_times(r['vs_minimal'])} {r['minimal'] or 'minimal (not run)'}"
+            f"{spread}{flag}"
+        )
+    notes = [
+        f"{o.name}: {key} = {value}"
+        for o in outcomes
+        for key, value in o.notes.items()
+        if key in ("probability", "response_cache_hits", "tcp_nodelay")
+    ]
     busy = {o.name: o.notes.get("busy_cores_before") for o in outcomes}
     notes.append(f"cores busy before each server started (others' load): {busy}")
     every = [o for outcomes_of_round in rounds for o in outcomes_of_round]
-    flawed = [f"{m.name} c={m.concurrency}" for o in every for m in o.measurements
-              if m.error_count]
+    flawed = [f"{m.name} c={m.concurrency}" for o in every for m in o.measurements if m.error_count]
     failed = sorted({o.name for o in every if o.error})
     if flawed or failed:
-        notes.append(f"WARNING: runs with errors (not valid measurements): {flawed or 'none'}; "
-                     f"servers that failed: {failed or 'none'}")
+        notes.append(
+            f"WARNING: runs with errors (not valid measurements): {flawed or 'none'}; "
+            f"servers that failed: {failed or 'none'}"
+        )
     answers = {o.notes["probability"] for o in every if "probability" in o.notes}
     if len(answers) > 1:
         notes.append(f"WARNING: the servers answered different probabilities: {sorted(answers)}")
@@ -153,8 +180,13 @@ def _listed(values: list[float]) -> str:
     return ", ".join(f"{v:.2f}" for v in values) or "n/a"
 
 
-def write_results(folder: Path, rounds: list[list[Outcome]], args: Namespace, started: float,
-                  model: dict[str, Any]) -> Path:
+def write_results(
+    folder: Path,
+    rounds: list[list[Outcome]],
+    args: Namespace,
+    started: float,
+    model: dict[str, Any],
+) -> Path:
     """Everything measured, as JSON in `folder`; its path."""
     folder.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(started))
@@ -163,13 +195,29 @@ def write_results(folder: Path, rounds: list[list[Outcome]], args: Namespace, st
         "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
         "duration_s": round(time.time() - started, 1),
         "arguments": vars(args),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "platform": platform.platform()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
         "model": model,
-        "servers": [{"round": index, "name": o.name, "workers": o.workers, "error": o.error,
-                     "notes": o.notes} for index, outcomes in enumerate(rounds) for o in outcomes],
-        "measurements": [m.as_json() | {"round": index} for index, outcomes in enumerate(rounds)
-                         for o in outcomes for m in o.measurements],
+        "servers": [
+            {
+                "round": index,
+                "name": o.name,
+                "workers": o.workers,
+                "error": o.error,
+                "notes": o.notes,
+            }
+            for index, outcomes in enumerate(rounds)
+            for o in outcomes
+        ],
+        "measurements": [
+            m.as_json() | {"round": index}
+            for index, outcomes in enumerate(rounds)
+            for o in outcomes
+            for m in o.measurements
+        ],
         "ratios": median_ratios(rounds, args.concurrency),
     }
     path.write_text(json.dumps(document, indent=2) + "\n")

@@ -88,10 +88,17 @@ def environment(settings: Settings) -> dict[str, str]:
     return {**os.environ, **client_environment(settings), "OMP_NUM_THREADS": "1", "PATH": path}
 
 
-def server(name: str, argv: list[str], env: dict[str, str], settings: Settings, port: int,
-           health: str) -> Component:
-    return Component(name, argv, env, settings.logs_dir / f"{name}.log",
-                     health_url=f"http://127.0.0.1:{port}{health}", port=port)
+def server(
+    name: str, argv: list[str], env: dict[str, str], settings: Settings, port: int, health: str
+) -> Component:
+    return Component(
+        name,
+        argv,
+        env,
+        settings.logs_dir / f"{name}.log",
+        health_url=f"http://127.0.0.1:{port}{health}",
+        port=port,
+    )
 
 
 def launched(app: str, workers: int, port: int) -> list[str]:
@@ -101,8 +108,23 @@ def launched(app: str, workers: int, port: int) -> list[str]:
 
 def mlflow_target(settings: Settings, champion: Champion, workers: int) -> Target:
     port, name = free_port(), f"mlflow-{workers}"
-    argv = [sys.executable, "-m", "mlflow", "models", "serve", "-m", f"models:/{FAMILY}@champion",
-            "--env-manager", "local", "-w", str(workers), "-p", str(port), "-h", "127.0.0.1"]
+    argv = [
+        sys.executable,
+        "-m",
+        "mlflow",
+        "models",
+        "serve",
+        "-m",
+        f"models:/{FAMILY}@champion",
+        "--env-manager",
+        "local",
+        "-w",
+        str(workers),
+        "-p",
+        str(port),
+        "-h",
+        "127.0.0.1",
+    ]
     component = server(name, argv, environment(settings), settings, port, "/ping")
     return Target(name, workers, component, Load("/invocations", champion.frame))
 
@@ -118,8 +140,7 @@ def minimal_target(settings: Settings, champion: Champion, workers: int) -> Targ
 def forewarn_target(settings: Settings, champion: Champion, workers: int) -> Target:
     """Forewarn's API with the environment and options `forewarn up` gives it, N workers."""
     port, name = free_port(), f"forewarn-{workers}"
-    api = api_component(settings.model_copy(update={"api_port": port,
-                                                    "rate_limits": RATE_LIMITS}))
+    api = api_component(settings.model_copy(update={"api_port": port, "rate_limits": RATE_LIMITS}))
     argv = [*launched("serving.main:create_app", workers, port), "--factory"]
     component = replace(api, name=name, argv=argv, log_path=settings.logs_dir / f"{name}.log")
     body = seed_request() | {"system_id": f"bench-{VARY_MARKER}"}
@@ -164,8 +185,12 @@ def first_answer(target: Target) -> float:
     """One request, which must succeed: the probability answered (the same champion must give
     the same number through every server)."""
     body = json.loads(json.dumps(target.load.body).replace(VARY_MARKER, "first"))
-    response = httpx.post(f"{target.component.url}{target.load.path}", json=body,
-                          headers=target.load.headers, timeout=30)
+    response = httpx.post(
+        f"{target.component.url}{target.load.path}",
+        json=body,
+        headers=target.load.headers,
+        timeout=30,
+    )
     response.raise_for_status()
     answer = response.json()
     if target.forewarn:
@@ -186,8 +211,11 @@ def cache_hits(url: str, workers: int) -> int:
 
 def nodelay_lines(log_path: Path) -> list[str]:
     """What launch.py's workers said about TCP_NODELAY at exit."""
-    return [line.split("] ", 1)[1] for line in log_path.read_text().splitlines()
-            if "TCP_NODELAY:" in line]
+    return [
+        line.split("] ", 1)[1]
+        for line in log_path.read_text().splitlines()
+        if "TCP_NODELAY:" in line
+    ]
 
 
 def run_load(target: Target, args: argparse.Namespace) -> list[Measurement]:
@@ -196,10 +224,12 @@ def run_load(target: Target, args: argparse.Namespace) -> list[Measurement]:
     for concurrency in args.concurrency:
         if args.warmup > 0:
             drive(target.name, url, target.load, concurrency, args.warmup, f"w{concurrency}")
-        result = drive(target.name, url, target.load, concurrency, args.seconds,
-                       f"m{concurrency}")
-        print(f"  {result.name} c={concurrency}: {result.requests_per_second:,.0f} req/s, "
-              f"p99 {result.p99_ms:.1f} ms, errors {result.error_count}", flush=True)
+        result = drive(target.name, url, target.load, concurrency, args.seconds, f"m{concurrency}")
+        print(
+            f"  {result.name} c={concurrency}: {result.requests_per_second:,.0f} req/s, "
+            f"p99 {result.p99_ms:.1f} ms, errors {result.error_count}",
+            flush=True,
+        )
         measured.append(result)
     return measured
 
@@ -210,8 +240,7 @@ def measure(target: Target, settings: Settings, args: argparse.Namespace) -> Out
     outcome.notes["busy_cores_before"] = busy = busy_cores()
     print(f"{target.name}: starting", flush=True)
     if busy is not None and busy > BUSY_WARNING:
-        print(f"  WARNING: {busy} cores busy before starting: another program competes",
-              flush=True)
+        print(f"  WARNING: {busy} cores busy before starting: another program competes", flush=True)
     try:
         with Supervisor(settings, [target.component]) as supervisor:
             wait_for_workers(target)
@@ -221,8 +250,9 @@ def measure(target: Target, settings: Settings, args: argparse.Namespace) -> Out
             outcome.notes["probability"] = round(first_answer(target), 6)
             outcome.measurements = run_load(target, args)
             if target.forewarn:
-                outcome.notes["response_cache_hits"] = cache_hits(target.component.url or "",
-                                                                  target.workers)
+                outcome.notes["response_cache_hits"] = cache_hits(
+                    target.component.url or "", target.workers
+                )
     except (StackError, RuntimeError, httpx.HTTPError) as error:
         outcome.error = str(error)
         print(f"{target.name}: FAILED: {error}", flush=True)
@@ -234,6 +264,7 @@ def measure(target: Target, settings: Settings, args: argparse.Namespace) -> Out
 def busy_cores(seconds: float = 1.0) -> float | None:
     """How many cores something was using over `seconds` (from /proc/stat; None elsewhere).
     Measured between servers: anything well above 0 means another program competes."""
+
     def sample() -> tuple[int, int]:
         values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
         idle = values[3] + values[4]  # idle, iowait
@@ -259,16 +290,27 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=15, help="measured seconds per run")
     parser.add_argument("--warmup", type=int, default=3, help="warm-up seconds per run")
-    parser.add_argument("--rounds", type=int, default=1,
-                        help="measure the servers in turn this many times (medians)")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="measure the servers in turn this many times (medians)",
+    )
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32])
-    parser.add_argument("--only", nargs="+", choices=NAMES, default=NAMES, metavar="NAME",
-                        help=f"servers to measure, among {NAMES}")
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=NAMES,
+        default=NAMES,
+        metavar="NAME",
+        help=f"servers to measure, among {NAMES}",
+    )
     return parser.parse_args()
 
 
 def stop_on_sigterm() -> None:
     """SIGTERM unwinds like Ctrl-C, so that every server started is stopped."""
+
     def handler(signum: int, _frame: object) -> None:
         raise SystemExit(128 + signum)
 
@@ -283,13 +325,16 @@ def main() -> None:
     print(f"serving benchmark: {names}, about {estimate_s(args, names) / 60:.0f} min", flush=True)
     started = time.time()
     with tempfile.TemporaryDirectory(prefix="forewarn-bench-") as home:
-        settings = Settings(_env_file=None, home=Path(home), mlflow_port=free_port(),
-                            prefect_port=free_port())
+        settings = Settings(
+            _env_file=None, home=Path(home), mlflow_port=free_port(), prefect_port=free_port()
+        )
         with Supervisor(settings, [mlflow_component(settings)]):
             champion = prepare(settings)
             print(f"champion: {FAMILY} v{champion.version}", flush=True)
-            rounds = [[measure(build(name, settings, champion), settings, args)
-                       for name in names] for _ in range(args.rounds)]
+            rounds = [
+                [measure(build(name, settings, champion), settings, args) for name in names]
+                for _ in range(args.rounds)
+            ]
     print(render(rounds, args.concurrency))
     model = {"name": FAMILY, "version": champion.version, "features": champion.feature_names}
     path = write_results(HERE / "results", rounds, args, started, model)

@@ -17,8 +17,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 KNEE = 0.7
-DEFAULT_UNIT_COSTS = {"cpu_cores": 1.0, "memory_gb": 0.125, "gpu_count": 10.0,
-                      "storage_gb": 0.01}
+DEFAULT_UNIT_COSTS = {"cpu_cores": 1.0, "memory_gb": 0.125, "gpu_count": 10.0, "storage_gb": 0.01}
 
 
 @dataclass(frozen=True)
@@ -60,10 +59,12 @@ def evaluate(problem: Problem, units: np.ndarray) -> Plan:
     cost_change = float(prices @ (units - now)) / cost_now
     perf = performance(utilisation)
     reliability = float(np.clip(1 - utilisation.max(initial=0), 0, 1))
-    feasible = cost_change <= problem.max_cost_increase + 1e-9 and \
-        perf >= problem.min_performance - 1e-9
-    return Plan(dict(zip(names, units.tolist(), strict=True)), cost_change, perf, reliability,
-                feasible)
+    feasible = (
+        cost_change <= problem.max_cost_increase + 1e-9 and perf >= problem.min_performance - 1e-9
+    )
+    return Plan(
+        dict(zip(names, units.tolist(), strict=True)), cost_change, perf, reliability, feasible
+    )
 
 
 def solve(problem: Problem) -> Plan:
@@ -74,18 +75,30 @@ def solve(problem: Problem) -> Plan:
 
     def objective(units: np.ndarray) -> float:
         plan = evaluate(problem, units)
-        return (w.get("minimize_cost", 0.0) * plan.cost_change
-                - w.get("maximize_performance", 0.0) * plan.performance
-                - w.get("maintain_reliability", 0.0) * plan.reliability)
+        return (
+            w.get("minimize_cost", 0.0) * plan.cost_change
+            - w.get("maximize_performance", 0.0) * plan.performance
+            - w.get("maintain_reliability", 0.0) * plan.reliability
+        )
 
     constraints = [
-        {"type": "ineq", "fun": lambda u: problem.max_cost_increase
-         - evaluate(problem, u).cost_change},
-        {"type": "ineq", "fun": lambda u: evaluate(problem, u).performance
-         - problem.min_performance},
+        {
+            "type": "ineq",
+            "fun": lambda u: problem.max_cost_increase - evaluate(problem, u).cost_change,
+        },
+        {
+            "type": "ineq",
+            "fun": lambda u: evaluate(problem, u).performance - problem.min_performance,
+        },
     ]
     bounds = [(max(0.25 * n, 0.0), max(4.0 * n, 1.0)) if n > 0 else (0.0, 0.0) for n in now]
-    result = minimize(objective, now, method="SLSQP", bounds=bounds, constraints=constraints,
-                      options={"maxiter": 200, "ftol": 1e-6})
+    result = minimize(
+        objective,
+        now,
+        method="SLSQP",
+        bounds=bounds,
+        constraints=constraints,
+        options={"maxiter": 200, "ftol": 1e-6},
+    )
     units = np.ceil(np.maximum(result.x, 0) - 1e-6)
     return evaluate(problem, np.where(now > 0, units, 0.0))

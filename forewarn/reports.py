@@ -44,8 +44,12 @@ def confusion(evaluation: Evaluation, threshold: float) -> Figure:
     """Counts of decisions at the model's threshold against the truth, all horizons pooled."""
     truth = evaluation.test.labels
     decided = evaluation.scores >= threshold
-    counts = np.array([[np.sum(~truth & ~decided), np.sum(~truth & decided)],
-                       [np.sum(truth & ~decided), np.sum(truth & decided)]])
+    counts = np.array(
+        [
+            [np.sum(~truth & ~decided), np.sum(~truth & decided)],
+            [np.sum(truth & ~decided), np.sum(truth & decided)],
+        ]
+    )
     figure = Figure(figsize=(4.5, 4))
     axis = figure.subplots()
     axis.imshow(counts, cmap="Blues")
@@ -67,8 +71,15 @@ def warnings_over_series(evaluation: Evaluation, threshold: float) -> Figure:
     figure = Figure(figsize=(9, 3.5))
     axis = figure.subplots()
     axis.plot(test.timestamps[rows], evaluation.scores[rows], lw=0.8, label="P(event)")
-    axis.fill_between(test.timestamps[rows], 0, test.labels[rows].astype(float), alpha=0.25,
-                      color="tab:red", step="mid", label="event ahead")
+    axis.fill_between(
+        test.timestamps[rows],
+        0,
+        test.labels[rows].astype(float),
+        alpha=0.25,
+        color="tab:red",
+        step="mid",
+        label="event ahead",
+    )
     axis.axhline(threshold, color="black", ls="--", lw=0.8, label="alarm threshold")
     axis.set_title(f"warnings over {chosen}")
     axis.legend(loc="upper left")

@@ -24,8 +24,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FOREWARN_", env_file=".env", extra="ignore")
 
     home: Path = Field(default=Path(".forewarn"), description="Folder holding all local state.")
-    datasets_dir: Path = Field(default=PROJECT_ROOT / "datasets",
-                               description="Bundled datasets and their manifest.")
+    datasets_dir: Path = Field(
+        default=PROJECT_ROOT / "datasets", description="Bundled datasets and their manifest."
+    )
     host: str = "127.0.0.1"
     prefect_port: int = Field(default=4200, ge=1, le=65535)
     mlflow_port: int = Field(default=5000, ge=1, le=65535)
@@ -47,7 +48,8 @@ class Settings(BaseSettings):
     jwt_audience: str | None = None
     rate_limits: dict[str, int] = Field(
         default={"basic": 100, "premium": 1000, "enterprise": 10000},
-        description="Requests per minute by tier.")
+        description="Requests per minute by tier.",
+    )
     redis_url: str | None = Field(default=None, description="Shared rate limits across replicas.")
     public_health: bool = True
     public_metrics: bool = True

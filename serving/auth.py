@@ -34,8 +34,12 @@ _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="forewarn"'}
 
 def _invalid_token(reason: str) -> APIError:
     """401 invalid_token with the reason."""
-    return APIError(401, "invalid_token", f"Invalid token: {reason}",
-                    headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+    return APIError(
+        401,
+        "invalid_token",
+        f"Invalid token: {reason}",
+        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+    )
 
 
 def _jwt_keys(settings: Settings) -> dict[str, str]:
@@ -71,9 +75,13 @@ def verify_jwt(token: str, settings: Settings) -> Principal:
         if algorithm not in keys:
             raise _invalid_token(f"algorithm {algorithm!r} is not accepted")
         claims = jwt.decode(
-            token, keys[algorithm], algorithms=[algorithm], audience=settings.jwt_audience,
+            token,
+            keys[algorithm],
+            algorithms=[algorithm],
+            audience=settings.jwt_audience,
             issuer=settings.jwt_issuer,
-            options={"require": ["exp", "sub"], "verify_aud": settings.jwt_audience is not None})
+            options={"require": ["exp", "sub"], "verify_aud": settings.jwt_audience is not None},
+        )
     except jwt.InvalidTokenError as error:
         raise _invalid_token(str(error)) from error
     return _principal_from(claims, settings)
@@ -90,9 +98,12 @@ def authenticate(request: Request) -> Principal:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() == "bearer" and token.strip():
         return verify_jwt(token.strip(), request.app.state.settings)
-    raise APIError(401, "authentication_required",
-                   "Authentication required: send X-API-Key or Authorization: Bearer <token>",
-                   headers=_CHALLENGE)
+    raise APIError(
+        401,
+        "authentication_required",
+        "Authentication required: send X-API-Key or Authorization: Bearer <token>",
+        headers=_CHALLENGE,
+    )
 
 
 # Declared on each guarded route so that OpenAPI documents both ways in; `authenticate` decides.
@@ -113,8 +124,12 @@ def authorize(request: Request, scope: str) -> Principal:
     """The authenticated caller when it holds `scope`; 403 insufficient_scope otherwise."""
     principal = authenticate(request)
     if not principal.allows(scope):
-        raise APIError(403, "insufficient_scope", f"This request needs the {scope!r} scope",
-                       {"required_scope": scope, "granted_scopes": sorted(principal.scopes)})
+        raise APIError(
+            403,
+            "insufficient_scope",
+            f"This request needs the {scope!r} scope",
+            {"required_scope": scope, "granted_scopes": sorted(principal.scopes)},
+        )
     return principal
 
 
@@ -122,8 +137,7 @@ def require(scope: str) -> Callable[..., Awaitable[Principal]]:
     """A dependency: the authenticated caller, or 403 insufficient_scope without `scope`."""
     known_scope(scope)
 
-    async def authorized(request: Request, _key: ApiKeyHeader, _bearer: BearerHeader
-                         ) -> Principal:
+    async def authorized(request: Request, _key: ApiKeyHeader, _bearer: BearerHeader) -> Principal:
         return authorize(request, scope)
 
     return authorized

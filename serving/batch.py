@@ -14,9 +14,13 @@ from serving.prediction_service import PredictionService
 from serving.predictors import Responder
 
 
-def answer_batch(service: PredictionService, kind: type[BaseModel],
-                 items: list[dict[str, Any]], request_id: str,
-                 responder: Responder) -> list[BatchItem]:
+def answer_batch(
+    service: PredictionService,
+    kind: type[BaseModel],
+    items: list[dict[str, Any]],
+    request_id: str,
+    responder: Responder,
+) -> list[BatchItem]:
     """One result or error per item, in order; item i is answered as request `<id>-i`. The
     valid items are forecast together."""
     adapter = TypeAdapter(kind)
@@ -28,8 +32,9 @@ def answer_batch(service: PredictionService, kind: type[BaseModel],
         except PydanticValidationError as error:
             details = validation_details(error.errors())
             results[index] = _failed(index, "validation_error", "Invalid request", details)
-    answers = service.serve_many(list(valid.values()),
-                                 [f"{request_id}-{index}" for index in valid], responder)
+    answers = service.serve_many(
+        list(valid.values()), [f"{request_id}-{index}" for index in valid], responder
+    )
     for index, answer in zip(valid, answers, strict=True):
         results[index] = _answered(index, answer)
     return [results[index] for index in range(len(items))]
@@ -44,5 +49,6 @@ def _answered(index: int, answer: dict[str, Any] | Exception) -> BatchItem:
 
 
 def _failed(index: int, code: str, message: str, details: Any) -> BatchItem:
-    return BatchItem(index=index, status="error",
-                     error=ItemError(code=code, message=message, details=details))
+    return BatchItem(
+        index=index, status="error", error=ItemError(code=code, message=message, details=details)
+    )

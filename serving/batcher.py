@@ -35,8 +35,7 @@ class MicroBatcher:
         self._pending: list[tuple[Job, asyncio.Future[dict[str, Any]]]] = []
         self._draining: asyncio.Task[None] | None = None
 
-    async def submit(self, responder: Responder, loaded: LoadedModel, body: Any
-                     ) -> dict[str, Any]:
+    async def submit(self, responder: Responder, loaded: LoadedModel, body: Any) -> dict[str, Any]:
         """The answer to `body`, computed with whatever else is waiting."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[dict[str, Any]] = loop.create_future()
@@ -49,8 +48,8 @@ class MicroBatcher:
         try:
             while self._pending:
                 await asyncio.sleep(0)  # requests already read join before the batch closes
-                batch = self._pending[:self.max_batch]
-                del self._pending[:self.max_batch]
+                batch = self._pending[: self.max_batch]
+                del self._pending[: self.max_batch]
                 results = answer_all([job for job, _ in batch])
                 for (_, future), result in zip(batch, results, strict=True):
                     if future.done():

@@ -25,8 +25,14 @@ PREFIX = "captures"
 class PredictionCapture:
     """Buffers prediction rows and flushes them as Parquet files, one per family and flush."""
 
-    def __init__(self, store: ObjectStore, metrics: Metrics, batch_rows: int,
-                 flush_seconds: float, buffer_rows: int) -> None:
+    def __init__(
+        self,
+        store: ObjectStore,
+        metrics: Metrics,
+        batch_rows: int,
+        flush_seconds: float,
+        buffer_rows: int,
+    ) -> None:
         self.store, self.metrics = store, metrics
         self.batch_rows, self.flush_seconds = batch_rows, flush_seconds
         self._rows: deque[tuple[int, dict[str, Any]]] = deque()  # (sequence number, row)
@@ -38,13 +44,26 @@ class PredictionCapture:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def record(self, family: str, version: str, request_id: str, inputs: str,
-               outputs: dict[str, Any], latency_ms: float) -> None:
+    def record(
+        self,
+        family: str,
+        version: str,
+        request_id: str,
+        inputs: str,
+        outputs: dict[str, Any],
+        latency_ms: float,
+    ) -> None:
         """Queue one prediction: `inputs` as the request's JSON text, `outputs` as JSON-ready
         values (both stored as JSON text: their shapes vary)."""
-        row = {"family": family, "model_version": version, "request_id": request_id,
-               "captured_at": datetime.now(UTC), "latency_ms": latency_ms,
-               "inputs": inputs, "outputs": pydantic_core.to_json(outputs).decode()}
+        row = {
+            "family": family,
+            "model_version": version,
+            "request_id": request_id,
+            "captured_at": datetime.now(UTC),
+            "latency_ms": latency_ms,
+            "inputs": inputs,
+            "outputs": pydantic_core.to_json(outputs).decode(),
+        }
         with self._lock:
             if len(self._rows) >= self._capacity:
                 self._rows.popleft()
@@ -77,8 +96,10 @@ class PredictionCapture:
     def _write(self, frame: pd.DataFrame) -> None:
         stamp = datetime.now(UTC)
         for family, rows in frame.groupby("family", sort=True):
-            key = (f"{PREFIX}/{family}/date={stamp:%Y-%m-%d}/"
-                   f"{stamp:%H%M%S%f}-{uuid.uuid4().hex[:8]}.parquet")
+            key = (
+                f"{PREFIX}/{family}/date={stamp:%Y-%m-%d}/"
+                f"{stamp:%H%M%S%f}-{uuid.uuid4().hex[:8]}.parquet"
+            )
             self.store.put_parquet(key, rows.reset_index(drop=True))
 
     def pending(self) -> int:
@@ -87,6 +108,7 @@ class PredictionCapture:
 
     def start(self) -> None:
         """Flush in the background every `flush_seconds`, or sooner when a batch is full."""
+
         def run() -> None:
             while not self._stop.is_set():
                 self._wake.wait(self.flush_seconds)

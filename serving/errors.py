@@ -22,8 +22,14 @@ _SOURCES = {"body", "query", "path", "header", "cookie"}
 class APIError(Exception):
     """An error a route raises on purpose; rendered as the envelope with its status."""
 
-    def __init__(self, status: int, code: str, message: str, details: object = None,
-                 headers: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        details: object = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
         self.details, self.headers = details, dict(headers or {})
@@ -37,12 +43,19 @@ def request_id_of(request: Request) -> str:
     return request_id
 
 
-def error_response(request: Request, status: int, code: str, message: str,
-                   details: object = None, headers: Mapping[str, str] | None = None
-                   ) -> JSONResponse:
+def error_response(
+    request: Request,
+    status: int,
+    code: str,
+    message: str,
+    details: object = None,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
     """The envelope as a JSON response."""
-    body = {"error": {"code": code, "message": message, "details": details},
-            "request_id": request_id_of(request)}
+    body = {
+        "error": {"code": code, "message": message, "details": details},
+        "request_id": request_id_of(request),
+    }
     return JSONResponse(body, status_code=status, headers=dict(headers or {}))
 
 
@@ -63,14 +76,20 @@ def validation_details(errors: Sequence[Mapping[str, Any]]) -> dict[str, str]:
 
 async def _api_error(request: Request, error: APIError) -> JSONResponse:
     """An error raised on purpose, as its own status and code."""
-    return error_response(request, error.status, error.code, error.message, error.details,
-                          error.headers)
+    return error_response(
+        request, error.status, error.code, error.message, error.details, error.headers
+    )
 
 
 async def _validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
     """Invalid input: 400 with each bad field's message."""
-    return error_response(request, 400, "validation_error", "Invalid request",
-                          validation_details(list(error.errors())))
+    return error_response(
+        request,
+        400,
+        "validation_error",
+        "Invalid request",
+        validation_details(list(error.errors())),
+    )
 
 
 async def _http_error(request: Request, error: HTTPException) -> JSONResponse:
@@ -86,11 +105,17 @@ async def _http_error(request: Request, error: HTTPException) -> JSONResponse:
 async def _internal_error(request: Request, error: Exception) -> JSONResponse:
     """Anything else: 500, logged with the request id, never a traceback in the body."""
     request_id = request_id_of(request)
-    log.error("unhandled error in %s %s (request %s)", request.method, request.url.path,
-              request_id, exc_info=error)
+    log.error(
+        "unhandled error in %s %s (request %s)",
+        request.method,
+        request.url.path,
+        request_id,
+        exc_info=error,
+    )
     # Sent by Starlette's outermost middleware, past RequestIdMiddleware: set the header here.
-    return error_response(request, 500, "internal_error", "Internal server error",
-                          headers={HEADER: request_id})
+    return error_response(
+        request, 500, "internal_error", "Internal server error", headers={HEADER: request_id}
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:

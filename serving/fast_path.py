@@ -44,8 +44,11 @@ class PredictionFastPath:
         self.app, self.routes = app, dict(routes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        target = (self.routes.get(scope["path"])
-                  if scope["type"] == "http" and scope["method"] == "POST" else None)
+        target = (
+            self.routes.get(scope["path"])
+            if scope["type"] == "http" and scope["method"] == "POST"
+            else None
+        )
         if target is None:
             await self.app(scope, receive, send)
             return
@@ -61,13 +64,13 @@ async def _answer(request: Request, kind: type[BaseModel], responder: Responder)
         _, headers = admit(request, "predict")
         body = _parsed(kind, await request.body())
         answer = await request.app.state.predictions.serve_batched(
-            body, request.state.request_id, responder)
+            body, request.state.request_id, responder
+        )
     except (APIError, RequestValidationError) as error:
         handler = request.app.exception_handlers[type(error)]
         error_response: Response = await handler(request, error)
         return error_response
-    return Response(pydantic_core.to_json(answer), media_type="application/json",
-                    headers=headers)
+    return Response(pydantic_core.to_json(answer), media_type="application/json", headers=headers)
 
 
 def _parsed(kind: type[BaseModel], raw: bytes) -> BaseModel:
@@ -76,4 +79,5 @@ def _parsed(kind: type[BaseModel], raw: bytes) -> BaseModel:
         return kind.model_validate_json(raw)
     except ValidationError as error:
         raise RequestValidationError(
-            [{**item, "loc": ("body", *item["loc"])} for item in error.errors()]) from error
+            [{**item, "loc": ("body", *item["loc"])} for item in error.errors()]
+        ) from error

@@ -36,9 +36,13 @@ NO_OPENTELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs":
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; models load in the background once it starts (health: degraded)."""
     settings = settings or get_settings()
-    app = FastAPI(title="Forewarn API", version="0.1.0", lifespan=_lifespan,
-                  description="Predictions of infrastructure trouble, and the models behind them.",
-                  telemetry=NO_OPENTELEMETRY)
+    app = FastAPI(
+        title="Forewarn API",
+        version="0.1.0",
+        lifespan=_lifespan,
+        description="Predictions of infrastructure trouble, and the models behind them.",
+        telemetry=NO_OPENTELEMETRY,
+    )
     _attach_state(app, settings)
     if settings.fast_predictions:
         app.add_middleware(PredictionFastPath, routes=_fast_routes())
@@ -46,10 +50,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
     guard = [Depends(require("models:read"))]
-    app.include_router(system.router, prefix="/v1",
-                       dependencies=[] if settings.public_health else guard)
-    app.include_router(system.metrics_router, prefix="/v1",
-                       dependencies=[] if settings.public_metrics else guard)
+    app.include_router(
+        system.router, prefix="/v1", dependencies=[] if settings.public_health else guard
+    )
+    app.include_router(
+        system.metrics_router, prefix="/v1", dependencies=[] if settings.public_metrics else guard
+    )
     app.include_router(predictions.router, prefix="/v1")
     app.include_router(models.router, prefix="/v1")
     app.include_router(datasets.router, prefix="/v1")
@@ -61,8 +67,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 def _fast_routes() -> dict[str, Target]:
     """The single-prediction routes by full path, for `PredictionFastPath`."""
     documented = {getattr(route, "path", None): route for route in predictions.router.routes}
-    return {f"/v1{path}": Target(documented[path], kind, responder)
-            for path, (kind, responder) in predictions.SINGLE_PREDICTIONS.items()}
+    return {
+        f"/v1{path}": Target(documented[path], kind, responder)
+        for path, (kind, responder) in predictions.SINGLE_PREDICTIONS.items()
+    }
 
 
 def _attach_state(app: FastAPI, settings: Settings) -> None:
@@ -70,14 +78,20 @@ def _attach_state(app: FastAPI, settings: Settings) -> None:
     store = open_store(settings)
     registry = Registry(settings)
     model_cache = ModelCache.from_registry(registry, SERVED_FAMILIES, metrics)
-    capture = PredictionCapture(store, metrics, settings.capture_batch_rows,
-                                settings.capture_flush_seconds, settings.capture_buffer_rows)
+    capture = PredictionCapture(
+        store,
+        metrics,
+        settings.capture_batch_rows,
+        settings.capture_flush_seconds,
+        settings.capture_buffer_rows,
+    )
     state = app.state
     state.settings, state.metrics, state.store, state.registry = settings, metrics, store, registry
     state.models, state.capture = model_cache, capture
     state.keys, state.limiter = KeyStore(settings.api_keys_path), limiter_from_settings(settings)
     state.predictions = PredictionService(
-        model_cache, ResponseCache(RESPONSE_CACHE_ENTRIES, metrics), capture, metrics)
+        model_cache, ResponseCache(RESPONSE_CACHE_ENTRIES, metrics), capture, metrics
+    )
     state.started_at = time.time()
 
 

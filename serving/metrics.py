@@ -20,25 +20,48 @@ class Metrics:
 
     def __post_init__(self) -> None:
         r = self.registry
-        self.requests = Counter("forewarn_http_requests_total", "HTTP requests.",
-                                ["route", "method", "status"], registry=r)
-        self.latency = Histogram("forewarn_http_request_duration_seconds", "Request latency.",
-                                 ["route", "method"], buckets=LATENCY_BUCKETS, registry=r)
-        self.predictions = Counter("forewarn_predictions_total", "Predictions served.",
-                                   ["model", "version"], registry=r)
-        self.prediction_errors = Counter("forewarn_prediction_errors_total",
-                                         "Predictions refused or failed.", ["model"], registry=r)
-        self.cache = Counter("forewarn_response_cache_total", "Response cache lookups.",
-                             ["result"], registry=r)
-        self.model_loads = Counter("forewarn_model_loads_total", "Model loads.",
-                                   ["model", "outcome"], registry=r)
-        self.model_memory = Gauge("forewarn_model_memory_bytes", "Bytes of loaded models.",
-                                  ["model", "version"], registry=r)
-        self.captured = Counter("forewarn_captured_rows_total", "Prediction rows written.",
-                                registry=r)
-        self.dropped = Counter("forewarn_dropped_rows_total",
-                               "Prediction rows dropped because the capture buffer was full.",
-                               registry=r)
+        self.requests = Counter(
+            "forewarn_http_requests_total",
+            "HTTP requests.",
+            ["route", "method", "status"],
+            registry=r,
+        )
+        self.latency = Histogram(
+            "forewarn_http_request_duration_seconds",
+            "Request latency.",
+            ["route", "method"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.predictions = Counter(
+            "forewarn_predictions_total", "Predictions served.", ["model", "version"], registry=r
+        )
+        self.prediction_errors = Counter(
+            "forewarn_prediction_errors_total",
+            "Predictions refused or failed.",
+            ["model"],
+            registry=r,
+        )
+        self.cache = Counter(
+            "forewarn_response_cache_total", "Response cache lookups.", ["result"], registry=r
+        )
+        self.model_loads = Counter(
+            "forewarn_model_loads_total", "Model loads.", ["model", "outcome"], registry=r
+        )
+        self.model_memory = Gauge(
+            "forewarn_model_memory_bytes",
+            "Bytes of loaded models.",
+            ["model", "version"],
+            registry=r,
+        )
+        self.captured = Counter(
+            "forewarn_captured_rows_total", "Prediction rows written.", registry=r
+        )
+        self.dropped = Counter(
+            "forewarn_dropped_rows_total",
+            "Prediction rows dropped because the capture buffer was full.",
+            registry=r,
+        )
 
     def child(self, metric: MetricWrapperBase, *labels: str) -> Any:
         """`metric.labels(*labels)`, looked up once per label set (`labels` validates and

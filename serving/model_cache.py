@@ -44,8 +44,13 @@ class CacheStatus:
 class ModelCache:
     """Family name -> the loaded champion. Reads are lock-free; loads are serialised."""
 
-    def __init__(self, families: list[str], load: Callable[[str, str], EventModel],
-                 champion_version: Callable[[str], str | None], metrics: Metrics) -> None:
+    def __init__(
+        self,
+        families: list[str],
+        load: Callable[[str, str], EventModel],
+        champion_version: Callable[[str], str | None],
+        metrics: Metrics,
+    ) -> None:
         self.families = families
         self._load_model, self._champion_version = load, champion_version
         self.metrics = metrics
@@ -56,8 +61,7 @@ class ModelCache:
         self._stop = threading.Event()
 
     @classmethod
-    def from_registry(cls, registry: Registry, families: list[str],
-                      metrics: Metrics) -> ModelCache:
+    def from_registry(cls, registry: Registry, families: list[str], metrics: Metrics) -> ModelCache:
         def champion(name: str) -> str | None:
             found = registry.alias_version(name, CHAMPION)
             return found.version if found else None
@@ -148,6 +152,7 @@ class ModelCache:
 
     def start(self, poll_seconds: float) -> None:
         """Load every champion in the background, then follow alias moves."""
+
         def follow() -> None:
             self.sync_all()
             gc.freeze()  # loaded models never need collecting: no long GC pauses under load
@@ -164,5 +169,6 @@ class ModelCache:
         ready = all(name in models for name in self.families)
         canaries: dict[str, dict[str, float | str]] = {
             name: {"version": loaded.version, "share": share}
-            for name, (loaded, share) in self._canaries.items()}
+            for name, (loaded, share) in self._canaries.items()
+        }
         return CacheStatus(ready, models, dict(self._errors), canaries)

@@ -14,10 +14,14 @@ from serving.model_cache import ModelCache
 from serving.predictors import bottleneck_outlook
 
 ALTERNATIVES = {
-    "cost_optimized": ({"minimize_cost": 1.0}, "Lowest cost that still meets the performance "
-                       "floor; less headroom for surprises"),
-    "performance_optimized": ({"maximize_performance": 1.0, "maintain_reliability": 0.5},
-                              "Most headroom the cost ceiling allows; costs more"),
+    "cost_optimized": (
+        {"minimize_cost": 1.0},
+        "Lowest cost that still meets the performance floor; less headroom for surprises",
+    ),
+    "performance_optimized": (
+        {"maximize_performance": 1.0, "maintain_reliability": 0.5},
+        "Most headroom the cost ceiling allows; costs more",
+    ),
 }
 
 
@@ -31,8 +35,10 @@ def assumptions(body: OptimizationRequest) -> list[str]:
         notes.append("no workload forecast: today's utilisation is taken as the peak")
     unknown = [r for r in body.current_allocation if r not in body.current_utilization]
     if unknown and body.workload_forecast is None:
-        notes.append(f"utilisation of {', '.join(unknown)} unknown: assumed "
-                     f"{ASSUMED_UTILISATION:.0%} at peak")
+        notes.append(
+            f"utilisation of {', '.join(unknown)} unknown: assumed "
+            f"{ASSUMED_UTILISATION:.0%} at peak"
+        )
     return notes
 
 
@@ -40,18 +46,25 @@ def _peaks(body: OptimizationRequest) -> dict[str, float]:
     load = body.workload_forecast.predicted_load if body.workload_forecast else [1.0]
     growth = max(load) / max(load[0], 1e-6)
     fallback = max(load) if body.workload_forecast else ASSUMED_UTILISATION
-    return {r: min(body.current_utilization[r] * growth, 1.5)
-            if r in body.current_utilization else fallback for r in body.current_allocation}
+    return {
+        r: min(body.current_utilization[r] * growth, 1.5)
+        if r in body.current_utilization
+        else fallback
+        for r in body.current_allocation
+    }
 
 
 def problem(body: OptimizationRequest, weights: dict[str, float] | None = None) -> Problem:
     utilisation = _peaks(body)
     current = {str(name): units for name, units in body.current_allocation.items()}
-    return Problem(current=current, utilisation=utilisation,
-                   weights=weights or body.objectives.model_dump(),
-                   max_cost_increase=body.constraints.max_cost_increase,
-                   min_performance=body.constraints.min_performance_level,
-                   unit_costs=DEFAULT_UNIT_COSTS | dict(body.unit_costs))
+    return Problem(
+        current=current,
+        utilisation=utilisation,
+        weights=weights or body.objectives.model_dump(),
+        max_cost_increase=body.constraints.max_cost_increase,
+        min_performance=body.constraints.min_performance_level,
+        unit_costs=DEFAULT_UNIT_COSTS | dict(body.unit_costs),
+    )
 
 
 def _steps(problem_: Problem, plan: Plan) -> list[dict[str, Any]]:
@@ -64,12 +77,15 @@ def _steps(problem_: Problem, plan: Plan) -> list[dict[str, Any]]:
         if abs(delta) < 1e-9:
             continue
         verb = "increase" if delta > 0 else "reduce"
-        steps.append({"step": len(steps) + 1, "action": f"{verb}_{resource}",
-                      "details": f"{problem_.current[resource]:g} -> {units:g} {resource}",
-                      "cost_impact": round(problem_.unit_costs.get(resource, 0) * delta
-                                           / cost_now, 4),
-                      "expected_impact": round(_alone(problem_, now, resource, units)
-                                               - baseline, 4)})
+        steps.append(
+            {
+                "step": len(steps) + 1,
+                "action": f"{verb}_{resource}",
+                "details": f"{problem_.current[resource]:g} -> {units:g} {resource}",
+                "cost_impact": round(problem_.unit_costs.get(resource, 0) * delta / cost_now, 4),
+                "expected_impact": round(_alone(problem_, now, resource, units) - baseline, 4),
+            }
+        )
     return steps
 
 
@@ -88,10 +104,15 @@ def optimize(body: OptimizationRequest, models: ModelCache) -> dict[str, Any]:
     alternatives = []
     for name, (weights, trade_offs) in ALTERNATIVES.items():
         other = solve(problem(body, weights))
-        alternatives.append({"name": name, "allocation": other.allocation,
-                             "cost_change": round(other.cost_change, 4),
-                             "performance_impact": round(other.performance - plan.performance, 4),
-                             "trade_offs": trade_offs})
+        alternatives.append(
+            {
+                "name": name,
+                "allocation": other.allocation,
+                "cost_change": round(other.cost_change, 4),
+                "performance_impact": round(other.performance - plan.performance, 4),
+                "trade_offs": trade_offs,
+            }
+        )
     steps = _steps(base, plan)
     return {
         "system_id": body.system_id,
@@ -102,7 +123,8 @@ def optimize(body: OptimizationRequest, models: ModelCache) -> dict[str, Any]:
             "expected_outcomes": {
                 "cost_change": round(plan.cost_change, 4),
                 "performance_improvement": round(plan.performance - now.performance, 4),
-                "reliability_impact": round(plan.reliability - now.reliability, 4)},
+                "reliability_impact": round(plan.reliability - now.reliability, 4),
+            },
             "feasible": plan.feasible,
         },
         "alternatives": alternatives,
@@ -117,5 +139,8 @@ def _risk(body: OptimizationRequest, models: ModelCache) -> dict[str, Any] | Non
     loaded = models.get("bottleneck")
     request = BottleneckRequest(system_id=body.system_id, features=body.features)
     answer = bottleneck_outlook(loaded, request).forecasts[0]
-    return {"probability": answer.probability, "predicted_resource": answer.likely_type,
-            "model_version": loaded.version}
+    return {
+        "probability": answer.probability,
+        "predicted_resource": answer.likely_type,
+        "model_version": loaded.version,
+    }

@@ -44,10 +44,19 @@ class Counts:
 class PredictionService:
     """Serves predictions of any family given a function that answers one request."""
 
-    def __init__(self, models: ModelCache, responses: ResponseCache, capture: PredictionCapture,
-                 metrics: Metrics) -> None:
+    def __init__(
+        self,
+        models: ModelCache,
+        responses: ResponseCache,
+        capture: PredictionCapture,
+        metrics: Metrics,
+    ) -> None:
         self.models, self.responses, self.capture, self.metrics = (
-            models, responses, capture, metrics)
+            models,
+            responses,
+            capture,
+            metrics,
+        )
         self.batcher = MicroBatcher()
         self._latencies: dict[str, deque[float]] = defaultdict(lambda: deque(maxlen=RECENT))
         self._counts: dict[str, Counts] = defaultdict(Counts)
@@ -78,13 +87,19 @@ class PredictionService:
             counts = self._counts[family]
             served, failed = counts.served, counts.failed
             recent = np.asarray(self._latencies[family])
-        percentiles = dict(zip(("p50", "p95", "p99"), np.percentile(recent, [50, 95, 99]),
-                               strict=True)) if recent.size else {}
+        percentiles = (
+            dict(zip(("p50", "p95", "p99"), np.percentile(recent, [50, 95, 99]), strict=True))
+            if recent.size
+            else {}
+        )
         total = served + failed
-        return {"requests": total, "errors": failed,
-                "error_rate": failed / total if total else 0.0,
-                "latency_ms": {k: round(float(v), 3) for k, v in percentiles.items()},
-                "latency_window": int(recent.size)}
+        return {
+            "requests": total,
+            "errors": failed,
+            "error_rate": failed / total if total else 0.0,
+            "latency_ms": {k: round(float(v), 3) for k, v in percentiles.items()},
+            "latency_window": int(recent.size),
+        }
 
     def _failed(self, family: str) -> None:
         self.metrics.prediction_errors.labels(family).inc()
@@ -105,22 +120,31 @@ class PredictionService:
             raise answer
         return answer
 
-    def serve_many(self, bodies: list[BaseModel], request_ids: list[str],
-                   responder: Responder) -> list[dict[str, Any] | Exception]:
+    def serve_many(
+        self, bodies: list[BaseModel], request_ids: list[str], responder: Responder
+    ) -> list[dict[str, Any] | Exception]:
         """Responses for many requests, those not cached forecast together; a request the
         model refuses gets its own error (an `APIError`) in its place."""
         started = time.perf_counter()
         lookups = [self._lookup(responder.family, body) for body in bodies]
         missed = [i for i, lookup in enumerate(lookups) if lookup.cached is None]
-        fresh = dict(zip(missed, answer_all([Job(responder, lookups[i].loaded, bodies[i])
-                                             for i in missed]), strict=True))
-        return [self._settle(responder.family, body, request_id, lookup, fresh.get(index),
-                             started)
-                for index, (body, request_id, lookup) in enumerate(
-                    zip(bodies, request_ids, lookups, strict=True))]
+        fresh = dict(
+            zip(
+                missed,
+                answer_all([Job(responder, lookups[i].loaded, bodies[i]) for i in missed]),
+                strict=True,
+            )
+        )
+        return [
+            self._settle(responder.family, body, request_id, lookup, fresh.get(index), started)
+            for index, (body, request_id, lookup) in enumerate(
+                zip(bodies, request_ids, lookups, strict=True)
+            )
+        ]
 
-    async def serve_batched(self, body: BaseModel, request_id: str,
-                            responder: Responder) -> dict[str, Any]:
+    async def serve_batched(
+        self, body: BaseModel, request_id: str, responder: Responder
+    ) -> dict[str, Any]:
         """As `serve`, but concurrent requests are answered together by the micro-batcher."""
         started = time.perf_counter()
         lookup = self._lookup(responder.family, body)
@@ -135,9 +159,15 @@ class PredictionService:
             raise result
         return result
 
-    def _settle(self, family: str, body: BaseModel, request_id: str, lookup: Lookup,
-                fresh: dict[str, Any] | Exception | None, started: float
-                ) -> dict[str, Any] | Exception:
+    def _settle(
+        self,
+        family: str,
+        body: BaseModel,
+        request_id: str,
+        lookup: Lookup,
+        fresh: dict[str, Any] | Exception | None,
+        started: float,
+    ) -> dict[str, Any] | Exception:
         """The response to one request from its cached or fresh answer (a fresh one is
         cached), or the error it gets."""
         loaded, key, inputs, cached = lookup
@@ -147,8 +177,9 @@ class PredictionService:
             return self._failure(family, answer)
         if cached is None:
             self.responses.put(key, answer)
-        return self._finish(family, body, inputs, request_id, loaded, answer,
-                            cached is not None, started)
+        return self._finish(
+            family, body, inputs, request_id, loaded, answer, cached is not None, started
+        )
 
     def _lookup(self, family: str, body: BaseModel) -> Lookup:
         """The served model, the cache key, the request as JSON text, and a cached answer."""
@@ -167,15 +198,23 @@ class PredictionService:
         failure.__cause__ = error
         return failure
 
-    def _finish(self, family: str, body: BaseModel, inputs: str, request_id: str,
-                loaded: LoadedModel, answer: dict[str, Any], cached: bool,
-                started: float) -> dict[str, Any]:
+    def _finish(
+        self,
+        family: str,
+        body: BaseModel,
+        inputs: str,
+        request_id: str,
+        loaded: LoadedModel,
+        answer: dict[str, Any],
+        cached: bool,
+        started: float,
+    ) -> dict[str, Any]:
         """Stamp, count, remember and capture one answered request."""
         elapsed_ms = (time.perf_counter() - started) * 1000
         response = answer | {
             "request_id": request_id,
-            "metadata": answer["metadata"] | {"processing_time_ms": round(elapsed_ms, 3),
-                                              "cached": cached},
+            "metadata": answer["metadata"]
+            | {"processing_time_ms": round(elapsed_ms, 3), "cached": cached},
         }
         self.metrics.child(self.metrics.predictions, family, loaded.version).inc()
         self._count(family, elapsed_ms)

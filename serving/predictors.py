@@ -22,18 +22,29 @@ from serving.model_cache import LoadedModel
 
 # What operators usually do about each saturating resource: a lookup, not a model output.
 RECOMMENDATIONS: dict[str, list[Recommendation]] = {
-    "cpu": [Recommendation(action="scale_out", description="Add instances or CPU before the "
-                           "queue saturates"),
-            Recommendation(action="shed_load", description="Throttle or defer low-priority work")],
-    "memory": [Recommendation(action="scale_memory", description="Raise the memory allocation"),
-               Recommendation(action="restart_leaking_workers", description="Recycle the "
-                              "workers whose memory keeps growing")],
-    "disk": [Recommendation(action="reduce_io", description="Pause batch jobs and compactions"),
-             Recommendation(action="free_disk_space", description="Rotate logs, prune temp data")],
-    "agent_queue": [Recommendation(action="add_workers", description="Grow the worker/thread "
-                                   "pool"),
-                    Recommendation(action="optimize_agent_allocation", description="Rebalance "
-                                   "agents across queues")],
+    "cpu": [
+        Recommendation(
+            action="scale_out", description="Add instances or CPU before the queue saturates"
+        ),
+        Recommendation(action="shed_load", description="Throttle or defer low-priority work"),
+    ],
+    "memory": [
+        Recommendation(action="scale_memory", description="Raise the memory allocation"),
+        Recommendation(
+            action="restart_leaking_workers",
+            description="Recycle the workers whose memory keeps growing",
+        ),
+    ],
+    "disk": [
+        Recommendation(action="reduce_io", description="Pause batch jobs and compactions"),
+        Recommendation(action="free_disk_space", description="Rotate logs, prune temp data"),
+    ],
+    "agent_queue": [
+        Recommendation(action="add_workers", description="Grow the worker/thread pool"),
+        Recommendation(
+            action="optimize_agent_allocation", description="Rebalance agents across queues"
+        ),
+    ],
 }
 
 
@@ -51,8 +62,9 @@ def bottleneck_query(body: BottleneckRequest) -> Query:
         levels={m: given[m] for m in spec.level_metrics if m in given},
         timestamp=body.context.timestamp,
     )
-    return Query(observation, [body.prediction_horizon], body.confidence_level,
-                 body.exact_explanation)
+    return Query(
+        observation, [body.prediction_horizon], body.confidence_level, body.exact_explanation
+    )
 
 
 def bottleneck_outlook(loaded: LoadedModel, body: BottleneckRequest) -> Outlook:
@@ -62,8 +74,10 @@ def bottleneck_outlook(loaded: LoadedModel, body: BottleneckRequest) -> Outlook:
 def bottleneck_prediction(outlook: Outlook) -> BottleneckPrediction:
     answer = outlook.forecasts[0]
     return BottleneckPrediction(
-        bottleneck_probability=answer.probability, time_to_bottleneck=outlook.minutes_to_event,
-        predicted_resource=answer.likely_type, resource_probabilities=answer.type_probabilities,
+        bottleneck_probability=answer.probability,
+        time_to_bottleneck=outlook.minutes_to_event,
+        predicted_resource=answer.likely_type,
+        resource_probabilities=answer.type_probabilities,
         severity_score=round(10 * answer.probability, 2),
         confidence_interval=_interval(answer),
     )
@@ -72,8 +86,11 @@ def bottleneck_prediction(outlook: Outlook) -> BottleneckPrediction:
 def failure_query(body: FailureRequest) -> Query:
     data = body.monitoring_data
     observation = Observation(
-        windows={"error_rate": data.error_rates, "response_time_ms": data.response_times,
-                 "anomaly_score": data.anomaly_scores},
+        windows={
+            "error_rate": data.error_rates,
+            "response_time_ms": data.response_times,
+            "anomaly_score": data.anomaly_scores,
+        },
         levels=data.resource_exhaustion_indicators.model_dump(),
     )
     return Query(observation, body.time_horizons, exact_explanation=body.exact_explanation)
@@ -82,8 +99,10 @@ def failure_query(body: FailureRequest) -> Query:
 def failure_predictions(outlook: Outlook, severity_threshold: float) -> list[FailurePrediction]:
     return [
         FailurePrediction(
-            time_horizon=item.horizon, failure_probability=item.probability,
-            confidence_interval=_interval(item), predicted_failure_type=item.likely_type,
+            time_horizon=item.horizon,
+            failure_probability=item.probability,
+            confidence_interval=_interval(item),
+            predicted_failure_type=item.likely_type,
             failure_type_probabilities=item.type_probabilities,
             severity=_severity(item.probability, severity_threshold),
             contributing_factors=item.drivers,
@@ -103,31 +122,39 @@ def _severity(probability: float, threshold: float) -> str:
 
 
 def _metadata(loaded: LoadedModel, outlook: Outlook) -> dict[str, Any]:
-    return {"model_name": loaded.name, "model_version": loaded.version,
-            "feature_importance": outlook.forecasts[0].drivers,
-            "imputed_inputs": outlook.imputed}
+    return {
+        "model_name": loaded.name,
+        "model_version": loaded.version,
+        "feature_importance": outlook.forecasts[0].drivers,
+        "imputed_inputs": outlook.imputed,
+    }
 
 
-def bottleneck_answer(loaded: LoadedModel, body: BottleneckRequest,
-                      outlook: Outlook) -> dict[str, Any]:
+def bottleneck_answer(
+    loaded: LoadedModel, body: BottleneckRequest, outlook: Outlook
+) -> dict[str, Any]:
     """The body of a bottleneck response, without request id and timing."""
     prediction = bottleneck_prediction(outlook)
     actions = RECOMMENDATIONS.get(prediction.predicted_resource or "", [])
-    return {"system_id": body.system_id, "prediction": prediction.model_dump(),
-            "recommendations": [action.model_dump() for action in actions],
-            "metadata": _metadata(loaded, outlook)}
+    return {
+        "system_id": body.system_id,
+        "prediction": prediction.model_dump(),
+        "recommendations": [action.model_dump() for action in actions],
+        "metadata": _metadata(loaded, outlook),
+    }
 
 
-def failure_answer(loaded: LoadedModel, body: FailureRequest,
-                   outlook: Outlook) -> dict[str, Any]:
+def failure_answer(loaded: LoadedModel, body: FailureRequest, outlook: Outlook) -> dict[str, Any]:
     """The body of a failure-prevention response, without request id and timing."""
     predictions = failure_predictions(outlook, body.severity_threshold)
     worst = max(p.failure_probability for p in predictions)
-    return {"system_id": body.system_id,
-            "failure_predictions": [p.model_dump() for p in predictions],
-            "time_to_failure": outlook.minutes_to_event,
-            "system_health_score": round(1 - worst, 4),
-            "metadata": _metadata(loaded, outlook)}
+    return {
+        "system_id": body.system_id,
+        "failure_predictions": [p.model_dump() for p in predictions],
+        "time_to_failure": outlook.minutes_to_event,
+        "system_health_score": round(1 - worst, 4),
+        "metadata": _metadata(loaded, outlook),
+    }
 
 
 @dataclass(frozen=True)
@@ -144,10 +171,13 @@ class Responder:
 
     def respond_many(self, loaded: LoadedModel, bodies: list[Any]) -> list[dict[str, Any]]:
         """Answer several requests with one forecast call per booster."""
-        outlooks = forecast_many(_family(self.family).spec, loaded.model,
-                                 [self.query(body) for body in bodies])
-        return [self.answer(loaded, body, outlook)
-                for body, outlook in zip(bodies, outlooks, strict=True)]
+        outlooks = forecast_many(
+            _family(self.family).spec, loaded.model, [self.query(body) for body in bodies]
+        )
+        return [
+            self.answer(loaded, body, outlook)
+            for body, outlook in zip(bodies, outlooks, strict=True)
+        ]
 
 
 BOTTLENECK = Responder("bottleneck", bottleneck_query, bottleneck_answer)

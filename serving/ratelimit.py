@@ -77,8 +77,13 @@ def _decision(allowed: bool, tokens: float, limit: int) -> RateDecision:
     """The decision, given the tokens left once this request was counted."""
     rate = limit / 60
     retry_after = 0 if allowed else max(1, math.ceil((1 - tokens) / rate))
-    return RateDecision(allowed, limit, max(0, int(tokens + _EPSILON)),
-                        max(0.0, (limit - tokens) / rate), retry_after)
+    return RateDecision(
+        allowed,
+        limit,
+        max(0, int(tokens + _EPSILON)),
+        max(0.0, (limit - tokens) / rate),
+        retry_after,
+    )
 
 
 class MemoryRateLimiter:
@@ -113,8 +118,11 @@ class MemoryRateLimiter:
         if now - self._swept_at < SWEEP_SECONDS:
             return
         self._swept_at = now
-        self._buckets = {key: bucket for key, bucket in self._buckets.items()
-                         if _refilled(bucket[0], now - bucket[1], bucket[2]) < bucket[2]}
+        self._buckets = {
+            key: bucket
+            for key, bucket in self._buckets.items()
+            if _refilled(bucket[0], now - bucket[1], bucket[2]) < bucket[2]
+        }
 
 
 class RedisRateLimiter:
@@ -129,8 +137,9 @@ class RedisRateLimiter:
         from redis.backoff import NoBackoff
         from redis.retry import Retry
 
-        self._client = redis.Redis.from_url(url, socket_timeout=1.0, socket_connect_timeout=1.0,
-                                            retry=Retry(NoBackoff(), 1))
+        self._client = redis.Redis.from_url(
+            url, socket_timeout=1.0, socket_connect_timeout=1.0, retry=Retry(NoBackoff(), 1)
+        )
         self._script = self._client.register_script(_REDIS_SCRIPT)
         self._unavailable: type[Exception] = redis.RedisError
         self._down_until = 0.0  # monotonic time of the next try while Redis is down; 0 when up
@@ -167,9 +176,11 @@ def _reset_epoch(decision: RateDecision) -> int:
 
 def _headers(decision: RateDecision, reset_epoch: int) -> dict[str, str]:
     """The `X-RateLimit-*` headers."""
-    return {"X-RateLimit-Limit": str(decision.limit),
-            "X-RateLimit-Remaining": str(decision.remaining),
-            "X-RateLimit-Reset": str(reset_epoch)}
+    return {
+        "X-RateLimit-Limit": str(decision.limit),
+        "X-RateLimit-Remaining": str(decision.remaining),
+        "X-RateLimit-Reset": str(reset_epoch),
+    }
 
 
 def rate_limit_headers(decision: RateDecision) -> dict[str, str]:
@@ -181,7 +192,11 @@ def rate_limited_error(decision: RateDecision) -> APIError:
     """429 rate_limit_exceeded with `Retry-After`, the rate-limit headers and their details."""
     reset_epoch = _reset_epoch(decision)
     reset_time = datetime.fromtimestamp(reset_epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    details = {"retry_after": decision.retry_after, "limit": decision.limit,
-               "remaining": decision.remaining, "reset_time": reset_time}
+    details = {
+        "retry_after": decision.retry_after,
+        "limit": decision.limit,
+        "remaining": decision.remaining,
+        "reset_time": reset_time,
+    }
     headers = {"Retry-After": str(decision.retry_after), **_headers(decision, reset_epoch)}
     return APIError(429, "rate_limit_exceeded", "Request rate limit exceeded", details, headers)

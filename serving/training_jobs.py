@@ -47,9 +47,16 @@ FAMILIES = ("bottleneck", "failure", "incident")
 STEPS = ("load-dataset", "fit-and-evaluate", "log-and-register", "evaluate-model")
 REQUEST_TIMEOUT_S = 10.0
 STATUS_OF_STATE: dict[str, JobStatus] = {
-    "SCHEDULED": "pending", "PENDING": "pending", "PAUSED": "pending", "RUNNING": "running",
-    "CANCELLING": "cancelling", "COMPLETED": "completed", "FAILED": "failed",
-    "CRASHED": "failed", "CANCELLED": "cancelled"}
+    "SCHEDULED": "pending",
+    "PENDING": "pending",
+    "PAUSED": "pending",
+    "RUNNING": "running",
+    "CANCELLING": "cancelling",
+    "COMPLETED": "completed",
+    "FAILED": "failed",
+    "CRASHED": "failed",
+    "CANCELLED": "cancelled",
+}
 FINAL: set[JobStatus] = {"completed", "failed", "cancelled"}
 
 
@@ -91,8 +98,11 @@ class TrainingJobs:
         )
 
         url = self.settings.prefect_api_url
-        updates = {PREFECT_API_URL: url, PREFECT_API_REQUEST_TIMEOUT: REQUEST_TIMEOUT_S,
-                   PREFECT_CLIENT_MAX_RETRIES: 1}
+        updates = {
+            PREFECT_API_URL: url,
+            PREFECT_API_REQUEST_TIMEOUT: REQUEST_TIMEOUT_S,
+            PREFECT_CLIENT_MAX_RETRIES: 1,
+        }
         # Prefect sets 3 connection retries on its default transport: 1.5 s per refused call.
         transport = httpx.AsyncHTTPTransport(retries=0)
         try:
@@ -100,13 +110,17 @@ class TrainingJobs:
                 async with get_client(httpx_settings={"transport": transport}) as client:
                     yield client
         except httpx.TransportError as error:
-            raise APIError(503, "orchestrator_unavailable",
-                           f"Prefect at {url} is unreachable: {error!r}") from error
+            raise APIError(
+                503, "orchestrator_unavailable", f"Prefect at {url} is unreachable: {error!r}"
+            ) from error
         except httpx.HTTPStatusError as error:
             if error.response.status_code < 500:
                 raise
-            raise APIError(503, "orchestrator_unavailable",
-                           f"Prefect at {url} failed: HTTP {error.response.status_code}") from error
+            raise APIError(
+                503,
+                "orchestrator_unavailable",
+                f"Prefect at {url} failed: HTTP {error.response.status_code}",
+            ) from error
 
     async def create(self, family: str, parameters: TrainingParameters) -> TrainingJobPublic:
         """Start a flow run of the family's deployment with the parameters given."""
@@ -119,12 +133,16 @@ class TrainingJobs:
             try:
                 deployment = await client.read_deployment_by_name(name)
             except ObjectNotFound as error:
-                raise APIError(503, "deployment_missing",
-                               f"Prefect has no deployment {name}: the flow runner registers it, "
-                               "so it must be running (`forewarn up`)",
-                               {"deployment": name}) from error
+                raise APIError(
+                    503,
+                    "deployment_missing",
+                    f"Prefect has no deployment {name}: the flow runner registers it, "
+                    "so it must be running (`forewarn up`)",
+                    {"deployment": name},
+                ) from error
             run = await client.create_flow_run_from_deployment(
-                deployment.id, parameters=parameters.model_dump(exclude_none=True))
+                deployment.id, parameters=parameters.model_dump(exclude_none=True)
+            )
         return self._public(run, family)
 
     def _check_dataset(self, parameters: TrainingParameters) -> None:
@@ -133,8 +151,9 @@ class TrainingJobs:
         except DatasetNotFound as error:
             raise APIError(404, "dataset_not_found", str(error)) from error
 
-    async def recent(self, limit: int, offset: int, family: str | None,
-                   status: JobStatus | None) -> TrainingJobsPublic:
+    async def recent(
+        self, limit: int, offset: int, family: str | None, status: JobStatus | None
+    ) -> TrainingJobsPublic:
         """Jobs newest first (by expected start), optionally of one family or status."""
         from prefect.client.schemas.filters import (
             DeploymentFilter,
@@ -152,16 +171,22 @@ class TrainingJobs:
             if not chosen:
                 return TrainingJobsPublic(jobs=[], total=0, limit=limit, offset=offset)
             filters: dict[str, Any] = {
-                "deployment_filter": DeploymentFilter(id=DeploymentFilterId(any_=chosen))}
+                "deployment_filter": DeploymentFilter(id=DeploymentFilterId(any_=chosen))
+            }
             if status is not None:
                 types = [StateType(t) for t, s in STATUS_OF_STATE.items() if s == status]
                 filters["flow_run_filter"] = FlowRunFilter(
-                    state=FlowRunFilterState(type=FlowRunFilterStateType(any_=types)))
+                    state=FlowRunFilterState(type=FlowRunFilterStateType(any_=types))
+                )
             runs = await client.read_flow_runs(
-                **filters, sort=FlowRunSort.EXPECTED_START_TIME_DESC, limit=limit, offset=offset)
+                **filters, sort=FlowRunSort.EXPECTED_START_TIME_DESC, limit=limit, offset=offset
+            )
             total = await client.count_flow_runs(**filters)
-        jobs = [self._public(run, families[run.deployment_id]) for run in runs
-                if run.deployment_id is not None]  # every run matched a deployment filter
+        jobs = [
+            self._public(run, families[run.deployment_id])
+            for run in runs
+            if run.deployment_id is not None
+        ]  # every run matched a deployment filter
         return TrainingJobsPublic(jobs=jobs, total=total, limit=limit, offset=offset)
 
     async def get(self, job_id: str) -> TrainingJobPublic:
@@ -196,9 +221,13 @@ class TrainingJobs:
         flows = await client.read_flows(flow_filter=FlowFilter(name=FlowFilterName(any_=names)))
         flow_names = {flow.id: flow.name for flow in flows}
         deployments = await client.read_deployments(
-            deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=names)))
-        return {d.id: d.name.removeprefix("train-") for d in deployments
-                if flow_names.get(d.flow_id) == d.name}
+            deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=names))
+        )
+        return {
+            d.id: d.name.removeprefix("train-")
+            for d in deployments
+            if flow_names.get(d.flow_id) == d.name
+        }
 
     async def _read(self, client: PrefectClient, run_id: uuid.UUID) -> tuple[FlowRun, str]:
         """The flow run and its family; 404 unless it is a run of a training deployment."""
@@ -214,19 +243,23 @@ class TrainingJobs:
             raise _not_found(run_id)
         return run, family
 
-    async def _detailed(self, client: PrefectClient, run: FlowRun,
-                        family: str) -> TrainingJobPublic:
+    async def _detailed(
+        self, client: PrefectClient, run: FlowRun, family: str
+    ) -> TrainingJobPublic:
         from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
         from prefect.client.schemas.objects import StateType
 
         job = self._public(run, family)
         tasks = await client.read_task_runs(
-            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run.id])))
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run.id]))
+        )
         done = {t.name.rsplit("-", 1)[0] for t in tasks if t.state_type == StateType.COMPLETED}
         current = next((s for s in STEPS if s not in done), None)
         job.progress = TrainingProgress(
-            step=sum(step in done for step in STEPS), total=len(STEPS),
-            current_step=current if run.start_time and job.status != "completed" else None)
+            step=sum(step in done for step in STEPS),
+            total=len(STEPS),
+            current_step=current if run.start_time and job.status != "completed" else None,
+        )
         if job.status == "completed":
             await asyncio.to_thread(self._add_metrics, job, run)
         return job
@@ -235,8 +268,11 @@ class TrainingJobs:
         """The metrics, run and version that the job logged to MLflow; None while unknown."""
         try:
             logged = self._mlflow_run(job.family, run)
-            versions = self.registry.client.search_model_versions(
-                f"run_id = '{logged.info.run_id}'") if logged else []
+            versions = (
+                self.registry.client.search_model_versions(f"run_id = '{logged.info.run_id}'")
+                if logged
+                else []
+            )
         except MlflowException as error:
             log.warning("metrics of training job %s unavailable: %s", job.job_id, error)
             return
@@ -256,7 +292,14 @@ class TrainingJobs:
 
     def _public(self, run: FlowRun, family: str) -> TrainingJobPublic:
         return TrainingJobPublic(
-            job_id=str(run.id), name=run.name, status=_status(run),
-            state=run.state_name or "Unknown", family=family, parameters=run.parameters,
-            created_at=run.created, started_at=run.start_time, finished_at=run.end_time,
-            prefect_url=f"{self.ui_url}/runs/flow-run/{run.id}")
+            job_id=str(run.id),
+            name=run.name,
+            status=_status(run),
+            state=run.state_name or "Unknown",
+            family=family,
+            parameters=run.parameters,
+            created_at=run.created,
+            started_at=run.start_time,
+            finished_at=run.end_time,
+            prefect_url=f"{self.ui_url}/runs/flow-run/{run.id}",
+        )

@@ -27,8 +27,9 @@ os.environ |= {
 # Fixtures that start a server on the loopback (MLflow, Prefect, moto's S3, Redis, `forewarn up`).
 # A test using one, directly or through other fixtures, is marked `integration`; `make test-fast`
 # leaves those out. A new server fixture belongs here.
-SERVER_FIXTURES = frozenset({"serving_settings", "s3_server", "redis_url", "stack",
-                             "running_stack"})
+SERVER_FIXTURES = frozenset(
+    {"serving_settings", "s3_server", "redis_url", "stack", "running_stack"}
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -31,10 +31,17 @@ def free_port() -> int:
 def bottleneck_body(**changes: object) -> dict:
     """The seed's bottleneck request, with `changes` to its top-level fields."""
     body = {
-        "system_id": "prod-cluster-01", "prediction_horizon": 30, "confidence_level": 0.95,
-        "features": {"cpu_utilization": [65.2, 72.1, 68.5], "memory_usage": [78.9, 82.3, 80.1],
-                     "disk_io": [1200, 1350, 1275], "network_io": [850, 920, 890],
-                     "agent_queue_depth": 15, "active_tasks": 8},
+        "system_id": "prod-cluster-01",
+        "prediction_horizon": 30,
+        "confidence_level": 0.95,
+        "features": {
+            "cpu_utilization": [65.2, 72.1, 68.5],
+            "memory_usage": [78.9, 82.3, 80.1],
+            "disk_io": [1200, 1350, 1275],
+            "network_io": [850, 920, 890],
+            "agent_queue_depth": 15,
+            "active_tasks": 8,
+        },
         "context": {"timestamp": "2026-01-07T10:00:00Z", "deployment_version": "v2.1.3"},
     }
     return body | changes
@@ -45,12 +52,17 @@ def failure_body() -> dict:
     return {
         "system_id": "prod-cluster-01",
         "monitoring_data": {
-            "error_rates": [0.001, 0.002, 0.003, 0.002], "response_times": [45, 52, 68, 71],
-            "resource_exhaustion_indicators": {"disk_space_remaining": 0.15,
-                                               "connection_pool_utilization": 0.89,
-                                               "thread_pool_utilization": 0.92},
-            "anomaly_scores": [0.1, 0.2, 0.4, 0.6]},
-        "time_horizons": [15, 60, 240, 1440], "severity_threshold": 0.7,
+            "error_rates": [0.001, 0.002, 0.003, 0.002],
+            "response_times": [45, 52, 68, 71],
+            "resource_exhaustion_indicators": {
+                "disk_space_remaining": 0.15,
+                "connection_pool_utilization": 0.89,
+                "thread_pool_utilization": 0.92,
+            },
+            "anomaly_scores": [0.1, 0.2, 0.4, 0.6],
+        },
+        "time_horizons": [15, 60, 240, 1440],
+        "severity_threshold": 0.7,
     }
 
 
@@ -68,9 +80,15 @@ def register_model(settings: Settings, result: TrainingResult, champion: bool) -
     """Log and register a trained model as a new version, optionally as champion."""
     registry = Registry(settings)
     family = result.model.facts.family
-    logged = registry.log_training(result.model, experiment=f"serving-{family}",
-                                   run_name="serving-test", tags={}, params={},
-                                   metrics=result.evaluation.model, figures={})
+    logged = registry.log_training(
+        result.model,
+        experiment=f"serving-{family}",
+        run_name="serving-test",
+        tags={},
+        params={},
+        metrics=result.evaluation.model,
+        figures={},
+    )
     if champion:
         registry.set_alias(family, CHAMPION, logged.version)
     return logged
@@ -108,8 +126,14 @@ def same_values(actual: pd.DataFrame, expected: pd.DataFrame, exact: bool = True
 def metric_frame(series: str = "a", rows: int = 10, step: str = "5min") -> pd.DataFrame:
     """A metric series of `rows` evenly spaced values 0, 1, 2, ..., outside any incident."""
     stamps = pd.date_range("2026-02-01", periods=rows, freq=step, tz="UTC")
-    return pd.DataFrame({"series_id": series, "timestamp": stamps,
-                         "value": np.arange(rows, dtype=float), "in_incident": 0})
+    return pd.DataFrame(
+        {
+            "series_id": series,
+            "timestamp": stamps,
+            "value": np.arange(rows, dtype=float),
+            "in_incident": 0,
+        }
+    )
 
 
 def snapshot(store: ObjectStore) -> dict[str, bytes]:

@@ -49,8 +49,11 @@ class Manifest:
     @property
     def tags(self) -> dict[str, str]:
         """What a training run records about the data it saw."""
-        return {"dataset.name": self.name, "dataset.version": self.version,
-                "dataset.sha256": self.sha256}
+        return {
+            "dataset.name": self.name,
+            "dataset.version": self.version,
+            "dataset.sha256": self.sha256,
+        }
 
 
 def canonical(frame: pd.DataFrame, kind: DatasetKind) -> pd.DataFrame:
@@ -79,8 +82,15 @@ class Catalog:
     def __init__(self, store: ObjectStore) -> None:
         self.store = store
 
-    def add(self, frame: pd.DataFrame, name: str, kind: str, source: str, licence: str,
-            description: str = "") -> tuple[Manifest, bool]:
+    def add(
+        self,
+        frame: pd.DataFrame,
+        name: str,
+        kind: str,
+        source: str,
+        licence: str,
+        description: str = "",
+    ) -> tuple[Manifest, bool]:
         """Store a validated frame as a version of `name`; return it and whether it is new.
 
         Identical content (same canonical hash) returns the existing version unchanged.
@@ -95,10 +105,17 @@ class Catalog:
         if existing is not None:
             return existing, False
         manifest = Manifest(
-            name=name, version=version, sha256=sha, kind=kind, rows=len(data),
+            name=name,
+            version=version,
+            sha256=sha,
+            kind=kind,
+            rows=len(data),
             schema={str(k): str(v) for k, v in data.dtypes.items()},
-            statistics=column_statistics(data), quality=time_quality(data, dataset_kind),
-            source=source, licence=licence, description=description,
+            statistics=column_statistics(data),
+            quality=time_quality(data, dataset_kind),
+            source=source,
+            licence=licence,
+            description=description,
             created_at=datetime.now(UTC).isoformat(timespec="microseconds"),
         )
         self.store.put_parquet(self._key(name, version, "data.parquet"), data)

@@ -19,8 +19,15 @@ def read_validated(source: str, kind: str, settings: Settings) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
 
-def ingest(source: str, name: str, kind: str, catalog: Catalog, settings: Settings,
-           licence: str = "unknown", description: str = "") -> tuple[Manifest, bool]:
+def ingest(
+    source: str,
+    name: str,
+    kind: str,
+    catalog: Catalog,
+    settings: Settings,
+    licence: str = "unknown",
+    description: str = "",
+) -> tuple[Manifest, bool]:
     """Validate `source` and store it as a version of `name`; nothing is written on bad input."""
     frame = read_validated(source, kind, settings)
     return catalog.add(frame, name, kind, source=source, licence=licence, description=description)

@@ -54,14 +54,18 @@ def time_quality(frame: pd.DataFrame, kind: DatasetKind) -> dict[str, Any]:
     return {
         "series": len(steps),
         "step_minutes": steps,
-        "gaps": {"count": len(gaps), "missing_steps": sum(g["missing_steps"] for g in gaps),
-                 "examples": gaps[:EXAMPLES]},
+        "gaps": {
+            "count": len(gaps),
+            "missing_steps": sum(g["missing_steps"] for g in gaps),
+            "examples": gaps[:EXAMPLES],
+        },
         "duplicates": {"count": len(duplicates), "examples": duplicates[:EXAMPLES]},
     }
 
 
-def _gaps(series_id: Any, times: pd.Series, deltas: np.ndarray, step: float
-          ) -> list[dict[str, Any]]:
+def _gaps(
+    series_id: Any, times: pd.Series, deltas: np.ndarray, step: float
+) -> list[dict[str, Any]]:
     found = np.flatnonzero(deltas > 1.5 * step)
     stamps = times.to_numpy()
     return [

@@ -33,8 +33,11 @@ def read_source(source: str, settings: Settings) -> list[SourceFile]:
         path = Path(source).expanduser()
         if not path.exists():
             raise ValueError(f"source {source!r} does not exist")
-        paths = sorted(p for p in path.rglob("*") if p.name.endswith(SUFFIXES)) if path.is_dir() \
+        paths = (
+            sorted(p for p in path.rglob("*") if p.name.endswith(SUFFIXES))
+            if path.is_dir()
             else [path]
+        )
         files = [SourceFile(str(p), parse(p.name, p.read_bytes())) for p in paths]
     if not files:
         raise ValueError(f"source {source!r} holds no {', '.join(SUFFIXES)} file")
@@ -49,12 +52,14 @@ def parse(name: str, data: bytes) -> pd.DataFrame:
         if name.endswith(".parquet"):
             return pd.read_parquet(buffer)
         if name.endswith((".jsonl", ".jsonl.gz", ".ndjson")):
-            return pd.read_json(buffer, lines=True, compression=compression, dtype=False,
-                                precise_float=True)
+            return pd.read_json(
+                buffer, lines=True, compression=compression, dtype=False, precise_float=True
+            )
         if name.endswith((".csv", ".csv.gz")):
             # Only an empty field is missing: "NA" may well be a region or a system id.
-            return pd.read_csv(buffer, compression=compression, keep_default_na=False,
-                               na_values=[""])
+            return pd.read_csv(
+                buffer, compression=compression, keep_default_na=False, na_values=[""]
+            )
     except (ValueError, OSError) as error:
         raise ValueError(f"{name}: cannot be parsed: {error}") from error
     raise ValueError(f"{name}: unsupported format; use one of {', '.join(SUFFIXES)}")

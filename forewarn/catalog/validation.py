@@ -31,8 +31,10 @@ class DatasetValidationError(ValueError):
 
 def _sample(rows: pd.DataFrame) -> list[dict[str, Any]]:
     head = rows.head(SAMPLE_ROWS)
-    return [{"row": int(str(index)), **{str(k): _plain(v) for k, v in row.items()}}
-            for index, row in head.iterrows()]
+    return [
+        {"row": int(str(index)), **{str(k): _plain(v) for k, v in row.items()}}
+        for index, row in head.iterrows()
+    ]
 
 
 def _plain(value: Any) -> Any:

@@ -11,5 +11,13 @@ from forewarn.client.errors import (
 )
 from forewarn.client.sync import Client
 
-__all__ = ["AsyncClient", "AuthenticationError", "Client", "ForewarnError", "NotFoundError",
-           "RateLimitError", "ServerError", "ValidationError"]
+__all__ = [
+    "AsyncClient",
+    "AuthenticationError",
+    "Client",
+    "ForewarnError",
+    "NotFoundError",
+    "RateLimitError",
+    "ServerError",
+    "ValidationError",
+]

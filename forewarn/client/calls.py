@@ -36,26 +36,42 @@ def _model(kind: type[T]) -> Callable[[Any], T]:
     return TypeAdapter(kind).validate_python
 
 
-def predict_bottleneck(system_id: str, features: Mapping[str, Any], horizon_minutes: int,
-                       confidence_level: float, context: Mapping[str, Any] | None
-                       ) -> Call[BottleneckResponse]:
-    body = {"system_id": system_id, "features": dict(features),
-            "prediction_horizon": horizon_minutes, "confidence_level": confidence_level,
-            "context": dict(context or {})}
+def predict_bottleneck(
+    system_id: str,
+    features: Mapping[str, Any],
+    horizon_minutes: int,
+    confidence_level: float,
+    context: Mapping[str, Any] | None,
+) -> Call[BottleneckResponse]:
+    body = {
+        "system_id": system_id,
+        "features": dict(features),
+        "prediction_horizon": horizon_minutes,
+        "confidence_level": confidence_level,
+        "context": dict(context or {}),
+    }
     return Call("POST", "/predict/bottleneck", _model(BottleneckResponse), json=body)
 
 
-def predict_failure(system_id: str, monitoring_data: Mapping[str, Any],
-                    time_horizons: Sequence[int], severity_threshold: float
-                    ) -> Call[FailureResponse]:
-    body = {"system_id": system_id, "monitoring_data": dict(monitoring_data),
-            "time_horizons": list(time_horizons), "severity_threshold": severity_threshold}
+def predict_failure(
+    system_id: str,
+    monitoring_data: Mapping[str, Any],
+    time_horizons: Sequence[int],
+    severity_threshold: float,
+) -> Call[FailureResponse]:
+    body = {
+        "system_id": system_id,
+        "monitoring_data": dict(monitoring_data),
+        "time_horizons": list(time_horizons),
+        "severity_threshold": severity_threshold,
+    }
     return Call("POST", "/predict/failure-prevention", _model(FailureResponse), json=body)
 
 
 def list_models(name_contains: str | None, page: int, page_size: int) -> Call[ModelsPublic]:
     params = {"page": page, "page_size": page_size} | (
-        {"name_contains": name_contains} if name_contains else {})
+        {"name_contains": name_contains} if name_contains else {}
+    )
     return Call("GET", "/models", _model(ModelsPublic), params=params)
 
 
@@ -68,8 +84,12 @@ def model_versions(name: str) -> Call[list[ModelVersionPublic]]:
 
 
 def stage_model(name: str, version: str, alias: str) -> Call[ModelPublic]:
-    return Call("POST", f"/models/{name}/stage", _model(ModelPublic),
-                json={"version": str(version), "alias": alias})
+    return Call(
+        "POST",
+        f"/models/{name}/stage",
+        _model(ModelPublic),
+        json={"version": str(version), "alias": alias},
+    )
 
 
 def health() -> Call[dict[str, Any]]:
@@ -95,18 +115,27 @@ def batch_predict_bottlenecks(requests: Sequence[Mapping[str, Any]]) -> Call[lis
 
     def parse(body: Any) -> list[BatchResult]:
         answer = BatchResponse.model_validate(body)
-        return [BatchResult(
-            index=item.index, system_id=items[item.index].get("system_id"),
-            prediction=BottleneckResponse.model_validate(item.result) if item.result else None,
-            error=item.error) for item in answer.results]
+        return [
+            BatchResult(
+                index=item.index,
+                system_id=items[item.index].get("system_id"),
+                prediction=BottleneckResponse.model_validate(item.result) if item.result else None,
+                error=item.error,
+            )
+            for item in answer.results
+        ]
 
     return Call("POST", "/predict/bottleneck/batch", parse, json={"requests": items})
 
 
-def stream_params(system_id: str, prediction_types: Sequence[str], update_interval: float,
-                  max_events: int | None) -> dict[str, Any]:
-    params: dict[str, Any] = {"system_id": system_id, "prediction_types": list(prediction_types),
-                              "update_interval": update_interval}
+def stream_params(
+    system_id: str, prediction_types: Sequence[str], update_interval: float, max_events: int | None
+) -> dict[str, Any]:
+    params: dict[str, Any] = {
+        "system_id": system_id,
+        "prediction_types": list(prediction_types),
+        "update_interval": update_interval,
+    }
     return params | ({"max_events": max_events} if max_events else {})
 
 
@@ -117,11 +146,16 @@ def stream_event(line: str) -> StreamEvent | None:
     return StreamEvent.model_validate_json(line.removeprefix("data: "))
 
 
-def optimize_resources(system_id: str, current_allocation: Mapping[str, float],
-                       objectives: Mapping[str, float] | None,
-                       options: Mapping[str, Any]) -> Call[OptimizationResponse]:
-    body = {"system_id": system_id, "current_allocation": dict(current_allocation),
-            **({"objectives": dict(objectives)} if objectives else {}),
-            **{k: v for k, v in options.items() if v is not None}}
-    return Call("POST", "/predict/resource-optimization", _model(OptimizationResponse),
-                json=body)
+def optimize_resources(
+    system_id: str,
+    current_allocation: Mapping[str, float],
+    objectives: Mapping[str, float] | None,
+    options: Mapping[str, Any],
+) -> Call[OptimizationResponse]:
+    body = {
+        "system_id": system_id,
+        "current_allocation": dict(current_allocation),
+        **({"objectives": dict(objectives)} if objectives else {}),
+        **{k: v for k, v in options.items() if v is not None},
+    }
+    return Call("POST", "/predict/resource-optimization", _model(OptimizationResponse), json=body)

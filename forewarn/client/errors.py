@@ -10,8 +10,14 @@ import httpx
 class ForewarnError(Exception):
     """Any error answered by the API (or no answer at all)."""
 
-    def __init__(self, message: str, status: int | None = None, code: str | None = None,
-                 details: Any = None, request_id: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        status: int | None = None,
+        code: str | None = None,
+        details: Any = None,
+        request_id: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.message, self.status, self.code = message, status, code
         self.details, self.request_id = details, request_id
@@ -48,15 +54,24 @@ def error_from_response(response: httpx.Response) -> ForewarnError:
         error = body.get("error", {}) if isinstance(body, dict) else {}
     except ValueError:
         body, error = {}, {}
-    facts = {"status": response.status_code, "code": error.get("code"),
-             "details": error.get("details"), "request_id": body.get("request_id")}
+    facts = {
+        "status": response.status_code,
+        "code": error.get("code"),
+        "details": error.get("details"),
+        "request_id": body.get("request_id"),
+    }
     message = error.get("message") or response.reason_phrase or "request failed"
     status = response.status_code
     if status == 429:
         retry_after = float(response.headers.get("Retry-After", "1"))
         return RateLimitError(message, retry_after=retry_after, **facts)
-    kind = {400: ValidationError, 422: ValidationError, 401: AuthenticationError,
-            403: AuthenticationError, 404: NotFoundError}.get(status)
+    kind = {
+        400: ValidationError,
+        422: ValidationError,
+        401: AuthenticationError,
+        403: AuthenticationError,
+        404: NotFoundError,
+    }.get(status)
     if kind is None:
         kind = ServerError if status >= 500 else ForewarnError
     return kind(message, **facts)

@@ -23,18 +23,29 @@ DEFAULT_URL = "http://127.0.0.1:8000/v1"
 class Client:
     """Forewarn's HTTP API from Python: one method per endpoint, typed answers."""
 
-    def __init__(self, base_url: str = DEFAULT_URL, api_key: str | None = None,
-                 token: str | None = None, timeout: float = 10.0, max_retries: int = 3,
-                 backoff: float = 0.5) -> None:
+    def __init__(
+        self,
+        base_url: str = DEFAULT_URL,
+        api_key: str | None = None,
+        token: str | None = None,
+        timeout: float = 10.0,
+        max_retries: int = 3,
+        backoff: float = 0.5,
+    ) -> None:
         self.max_retries, self.backoff = max_retries, backoff
-        self._http = httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout,
-                                  headers=auth_headers(api_key, token))
+        self._http = httpx.Client(
+            base_url=base_url.rstrip("/"), timeout=timeout, headers=auth_headers(api_key, token)
+        )
 
     def _run(self, call: Call[T]) -> T:
         for attempt in range(self.max_retries + 1):
             try:
-                return outcome(call, self._http.request(call.method, call.path, json=call.json,
-                                                         params=dict(call.params)))
+                return outcome(
+                    call,
+                    self._http.request(
+                        call.method, call.path, json=call.json, params=dict(call.params)
+                    ),
+                )
             except httpx.TransportError as error:
                 failure: ForewarnError = connection_error(error)
             except ForewarnError as error:
@@ -45,29 +56,46 @@ class Client:
             time.sleep(delay)
         raise AssertionError("unreachable")
 
-    def predict_bottleneck(self, system_id: str, features: Mapping[str, Any],
-                           horizon_minutes: int = 30, confidence_level: float = 0.95,
-                           context: Mapping[str, Any] | None = None) -> BottleneckResponse:
+    def predict_bottleneck(
+        self,
+        system_id: str,
+        features: Mapping[str, Any],
+        horizon_minutes: int = 30,
+        confidence_level: float = 0.95,
+        context: Mapping[str, Any] | None = None,
+    ) -> BottleneckResponse:
         """POST /predict/bottleneck."""
-        return self._run(calls.predict_bottleneck(system_id, features, horizon_minutes,
-                                                  confidence_level, context))
+        return self._run(
+            calls.predict_bottleneck(
+                system_id, features, horizon_minutes, confidence_level, context
+            )
+        )
 
-    def predict_failure(self, system_id: str, monitoring_data: Mapping[str, Any],
-                        time_horizons: Sequence[int] = (15, 60, 240, 1440),
-                        severity_threshold: float = 0.7) -> FailureResponse:
+    def predict_failure(
+        self,
+        system_id: str,
+        monitoring_data: Mapping[str, Any],
+        time_horizons: Sequence[int] = (15, 60, 240, 1440),
+        severity_threshold: float = 0.7,
+    ) -> FailureResponse:
         """POST /predict/failure-prevention."""
-        return self._run(calls.predict_failure(system_id, monitoring_data, time_horizons,
-                                               severity_threshold))
+        return self._run(
+            calls.predict_failure(system_id, monitoring_data, time_horizons, severity_threshold)
+        )
 
-    def batch_predict_bottlenecks(self, requests: Sequence[Mapping[str, Any]]
-                                  ) -> list[calls.BatchResult]:
+    def batch_predict_bottlenecks(
+        self, requests: Sequence[Mapping[str, Any]]
+    ) -> list[calls.BatchResult]:
         """POST /predict/bottleneck/batch: each item's prediction or error, in order."""
         return self._run(calls.batch_predict_bottlenecks(requests))
 
-    def stream_predictions(self, system_id: str,
-                           prediction_types: Sequence[str] = ("bottleneck", "failure_prevention"),
-                           update_interval: float = 30.0, max_events: int | None = None
-                           ) -> Iterator[StreamEvent]:
+    def stream_predictions(
+        self,
+        system_id: str,
+        prediction_types: Sequence[str] = ("bottleneck", "failure_prevention"),
+        update_interval: float = 30.0,
+        max_events: int | None = None,
+    ) -> Iterator[StreamEvent]:
         """GET /predict/stream: events as they arrive (until `max_events`, or forever)."""
         params = calls.stream_params(system_id, prediction_types, update_interval, max_events)
         with self._http.stream("GET", "/predict/stream", params=params, timeout=None) as answer:
@@ -78,16 +106,22 @@ class Client:
                 if (event := calls.stream_event(line)) is not None:
                     yield event
 
-    def optimize_resources(self, system_id: str, current_allocation: Mapping[str, float],
-                           objectives: Mapping[str, float] | None = None,
-                           **options: Any) -> OptimizationResponse:
+    def optimize_resources(
+        self,
+        system_id: str,
+        current_allocation: Mapping[str, float],
+        objectives: Mapping[str, float] | None = None,
+        **options: Any,
+    ) -> OptimizationResponse:
         """POST /predict/resource-optimization (options: workload_forecast, constraints,
         current_utilization, unit_costs, features)."""
-        return self._run(calls.optimize_resources(system_id, current_allocation, objectives,
-                                                    options))
+        return self._run(
+            calls.optimize_resources(system_id, current_allocation, objectives, options)
+        )
 
-    def list_models(self, name_contains: str | None = None, page: int = 1,
-                    page_size: int = 20) -> ModelsPublic:
+    def list_models(
+        self, name_contains: str | None = None, page: int = 1, page_size: int = 20
+    ) -> ModelsPublic:
         """GET /models."""
         return self._run(calls.list_models(name_contains, page, page_size))
 

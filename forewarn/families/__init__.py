@@ -19,5 +19,4 @@ def get_family(name: str) -> Family:
         raise ValueError(f"unknown model family {name!r}; known: {sorted(FAMILIES)}") from None
 
 
-__all__ = ["FAMILIES", "Evaluation", "EventModel", "Family", "Gate", "TrainingResult",
-           "get_family"]
+__all__ = ["FAMILIES", "Evaluation", "EventModel", "Family", "Gate", "TrainingResult", "get_family"]

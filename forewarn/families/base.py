@@ -79,8 +79,11 @@ class Family(ABC):
 
     def split(self, frame: pd.DataFrame) -> TimeSplit:
         """The time-ordered split every training and evaluation of this family uses."""
-        return split_by_time(self.examples(frame, self.stride), self.embargo_minutes,
-                             test_fraction=self.test_fraction)
+        return split_by_time(
+            self.examples(frame, self.stride),
+            self.embargo_minutes,
+            test_fraction=self.test_fraction,
+        )
 
     def train(self, frame: pd.DataFrame, params: dict[str, Any] | None = None) -> TrainingResult:
         """Fit on the older part of `frame` and evaluate on its held-out tail."""
@@ -92,32 +95,41 @@ class Family(ABC):
         model.facts.threshold = self.choose_threshold(split.validation, validation_scores, frame)
         evaluation = self.evaluate(model, frame, split)
         model.facts.metrics = evaluation.model
-        sizes = {"train": len(split.train), "validation": len(split.validation),
-                 "test": len(split.test)}
+        sizes = {
+            "train": len(split.train),
+            "validation": len(split.validation),
+            "test": len(split.test),
+        }
         return TrainingResult(model, evaluation, sizes)
 
-    def evaluate(self, model: EventModel, frame: pd.DataFrame,
-                 split: TimeSplit | None = None) -> Evaluation:
+    def evaluate(
+        self, model: EventModel, frame: pd.DataFrame, split: TimeSplit | None = None
+    ) -> Evaluation:
         """Metrics of `model` and the baseline on the held-out tail of `frame`."""
         split = split or self.split(frame)
         baseline = self.baseline(split.train)
         baseline_threshold = self.choose_threshold(
-            split.validation, baseline.score(split.validation), frame)
+            split.validation, baseline.score(split.validation), frame
+        )
         scores = model.probability(split.test.features)
         baseline_scores = baseline.score(split.test)
         return Evaluation(
             model=self.score(split.test, scores, model.facts.threshold, frame),
             baseline=self.score(split.test, baseline_scores, baseline_threshold, frame),
-            test_rows=len(split.test), scores=scores, baseline_scores=baseline_scores,
+            test_rows=len(split.test),
+            scores=scores,
+            baseline_scores=baseline_scores,
             test=split.test,
         )
 
-    def choose_threshold(self, validation: Examples, scores: np.ndarray,
-                         frame: pd.DataFrame) -> float:
+    def choose_threshold(
+        self, validation: Examples, scores: np.ndarray, frame: pd.DataFrame
+    ) -> float:
         """The alarm threshold, picked on validation rows: the best F1 by default."""
         return best_f1_threshold(validation.labels, scores)
 
-    def score(self, test: Examples, scores: np.ndarray, threshold: float,
-              frame: pd.DataFrame) -> dict[str, float]:
+    def score(
+        self, test: Examples, scores: np.ndarray, threshold: float, frame: pd.DataFrame
+    ) -> dict[str, float]:
         """Held-out metrics of `scores` at `threshold` (families may add their own)."""
         return by_horizon(test, scores, threshold) | {"threshold": threshold}

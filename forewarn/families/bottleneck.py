@@ -20,7 +20,12 @@ class BottleneckFamily(TelemetryFamily):
         level_metrics=("agent_queue_depth", "active_tasks"),
         calendar=True,
         horizons=(15, 30, 60, 240),
-        risk_direction={"cpu_utilization": 1, "memory_usage": 1, "disk_io": 1,
-                        "network_io": 1, "agent_queue_depth": 1},
+        risk_direction={
+            "cpu_utilization": 1,
+            "memory_usage": 1,
+            "disk_io": 1,
+            "network_io": 1,
+            "agent_queue_depth": 1,
+        },
         optional=frozenset({"disk_io", "network_io", "agent_queue_depth", "active_tasks"}),
     )

@@ -15,8 +15,9 @@ def window_starts(in_incident: np.ndarray) -> np.ndarray:
     return np.flatnonzero(flags & ~np.concatenate([[False], flags[:-1]]))
 
 
-def warning_metrics(test: Examples, alarms: np.ndarray, frame: pd.DataFrame,
-                    horizon_steps: int) -> dict[str, float]:
+def warning_metrics(
+    test: Examples, alarms: np.ndarray, frame: pd.DataFrame, horizon_steps: int
+) -> dict[str, float]:
     """Warned-window share, median lead (minutes) and false alarms per day on the test rows.
 
     A window counts as warned when an alarm fires within `horizon_steps` steps before it
@@ -35,7 +36,8 @@ def warning_metrics(test: Examples, alarms: np.ndarray, frame: pd.DataFrame,
         starts = times[window_starts(rows["in_incident"].to_numpy())]
         starts = starts[starts > test.timestamps[mine].min()]
         series_leads, series_false = _series_warnings(
-            pd.DatetimeIndex(test.timestamps[mine]), alarms[mine], starts, step, horizon_steps)
+            pd.DatetimeIndex(test.timestamps[mine]), alarms[mine], starts, step, horizon_steps
+        )
         windows += len(starts)
         leads += series_leads
         false_alarms += series_false
@@ -50,8 +52,13 @@ def warning_metrics(test: Examples, alarms: np.ndarray, frame: pd.DataFrame,
     }
 
 
-def _series_warnings(times: pd.DatetimeIndex, alarms: np.ndarray, starts: pd.DatetimeIndex,
-                     step: pd.Timedelta, horizon_steps: int) -> tuple[list[float], int]:
+def _series_warnings(
+    times: pd.DatetimeIndex,
+    alarms: np.ndarray,
+    starts: pd.DatetimeIndex,
+    step: pd.Timedelta,
+    horizon_steps: int,
+) -> tuple[list[float], int]:
     """Lead times (minutes) of warned windows, and the number of false alarms."""
     reach = step * horizon_steps
     leads: list[float] = []

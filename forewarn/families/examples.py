@@ -42,7 +42,8 @@ class Examples:
         first = parts[0]
         values = {
             f.name: np.concatenate([getattr(p, f.name) for p in parts])
-            for f in fields(first) if f.name != "feature_names"
+            for f in fields(first)
+            if f.name != "feature_names"
         }
         return Examples(**values, feature_names=first.feature_names)
 
@@ -56,8 +57,12 @@ class TimeSplit:
     test: Examples
 
 
-def split_by_time(examples: Examples, embargo_minutes: float, test_fraction: float = 0.2,
-                  validation_fraction: float = 0.15) -> TimeSplit:
+def split_by_time(
+    examples: Examples,
+    embargo_minutes: float,
+    test_fraction: float = 0.2,
+    validation_fraction: float = 0.15,
+) -> TimeSplit:
     """Per series: the oldest rows train, the next ones validate, the newest tail tests.
 
     Rows within `embargo_minutes` before a boundary are dropped: their labels look past it.

@@ -62,14 +62,20 @@ class Query:
     exact_explanation: bool = False  # TreeSHAP drivers instead of path attributions
 
 
-def forecast(spec: TelemetrySpec, model: EventModel, observation: Observation,
-             horizons: Sequence[int], confidence: float = 0.95) -> Outlook:
+def forecast(
+    spec: TelemetrySpec,
+    model: EventModel,
+    observation: Observation,
+    horizons: Sequence[int],
+    confidence: float = 0.95,
+) -> Outlook:
     """Score `observation` at `horizons` and on a grid of horizons for the time to the event."""
     return forecast_many(spec, model, [Query(observation, horizons, confidence)])[0]
 
 
-def forecast_many(spec: TelemetrySpec, model: EventModel,
-                  queries: Sequence[Query]) -> list[Outlook]:
+def forecast_many(
+    spec: TelemetrySpec, model: EventModel, queries: Sequence[Query]
+) -> list[Outlook]:
     """Score many observations with one call per booster: per-call costs (above all the
     DMatrix that explanations need) are paid once for the whole batch.
 
@@ -78,32 +84,44 @@ def forecast_many(spec: TelemetrySpec, model: EventModel,
     so a finer grid would only repeat their values)."""
     missing = [_check(spec, model, q.observation, q.horizons) for q in queries]
     trained = np.asarray(sorted(model.facts.horizons), dtype=np.float64)
-    horizons = [np.concatenate([np.asarray(q.horizons, dtype=np.float64), trained])
-                for q in queries]
-    rows = np.repeat(base_rows(spec, model, [q.observation for q in queries], missing),
-                     [len(h) for h in horizons], axis=0)
+    horizons = [
+        np.concatenate([np.asarray(q.horizons, dtype=np.float64), trained]) for q in queries
+    ]
+    rows = np.repeat(
+        base_rows(spec, model, [q.observation for q in queries], missing),
+        [len(h) for h in horizons],
+        axis=0,
+    )
     rows[:, spec.feature_names.index(HORIZON_FEATURE)] = np.concatenate(horizons)
     if not np.isfinite(rows).all():
         raise ValueError("inputs too large: their features overflow 32-bit floats")
     probabilities = model.probability(rows)
     counts = np.array([len(q.horizons) for q in queries])
     starts = np.cumsum([0, *(len(h) for h in horizons)])[:-1]
-    asked = np.concatenate([start + np.arange(count) for start, count in zip(starts, counts,
-                                                                             strict=True)])
+    asked = np.concatenate(
+        [start + np.arange(count) for start, count in zip(starts, counts, strict=True)]
+    )
     types = _likely_types(model, model.type_probabilities(rows[asked]))
     exact = np.repeat([q.exact_explanation for q in queries], counts)
     drivers = _drivers(model, _contributions(model, rows[asked], exact))
-    intervals = model.interval(probabilities[asked],
-                               np.repeat([q.confidence for q in queries], counts))
-    times = median_times(trained, probabilities[(starts + counts)[:, None]
-                                                 + np.arange(len(trained))])
+    intervals = model.interval(
+        probabilities[asked], np.repeat([q.confidence for q in queries], counts)
+    )
+    times = median_times(
+        trained, probabilities[(starts + counts)[:, None] + np.arange(len(trained))]
+    )
     outlooks = []
-    for first, query, gone, time in zip(np.cumsum([0, *counts])[:-1], queries, missing, times,
-                                        strict=True):
+    for first, query, gone, time in zip(
+        np.cumsum([0, *counts])[:-1], queries, missing, times, strict=True
+    ):
         forecasts = [
-            Forecast(int(h), float(probabilities[asked[i]]),
-                     (float(intervals[i, 0]), float(intervals[i, 1])),
-                     *types[i], drivers[i])
+            Forecast(
+                int(h),
+                float(probabilities[asked[i]]),
+                (float(intervals[i, 0]), float(intervals[i, 1])),
+                *types[i],
+                drivers[i],
+            )
             for i, h in enumerate(query.horizons, start=first)
         ]
         outlooks.append(Outlook(forecasts, time, gone))
@@ -127,8 +145,9 @@ def median_times(horizons: np.ndarray, chances: np.ndarray) -> list[float | None
     return [round(float(t), 1) if hit else None for t, hit in zip(times, hits, strict=True)]
 
 
-def _check(spec: TelemetrySpec, model: EventModel, observation: Observation,
-           horizons: Sequence[int]) -> list[str]:
+def _check(
+    spec: TelemetrySpec, model: EventModel, observation: Observation, horizons: Sequence[int]
+) -> list[str]:
     """Refuse bad inputs by name; return the optional inputs that are missing."""
     missing = []
     for metric in spec.window_metrics:
@@ -150,8 +169,12 @@ def _check(spec: TelemetrySpec, model: EventModel, observation: Observation,
     return missing
 
 
-def base_rows(spec: TelemetrySpec, model: EventModel, observations: Sequence[Observation],
-              missing: Sequence[list[str]]) -> np.ndarray:
+def base_rows(
+    spec: TelemetrySpec,
+    model: EventModel,
+    observations: Sequence[Observation],
+    missing: Sequence[list[str]],
+) -> np.ndarray:
     """One feature row per observation (horizon 0), its missing inputs at training medians.
     Observations whose windows have the same lengths are summarised together."""
     rows = np.empty((len(observations), len(spec.feature_names)), dtype=np.float32)
@@ -162,10 +185,14 @@ def base_rows(spec: TelemetrySpec, model: EventModel, observations: Sequence[Obs
     now = np.datetime64(datetime.now(UTC).replace(tzinfo=None), "m")
     for indices in groups.values():
         chosen = [observations[i] for i in indices]
-        windows = {m: np.array([o.windows.get(m, (0.0,)) for o in chosen], dtype=np.float64)
-                   for m in spec.window_metrics}
-        levels = {m: np.array([o.levels.get(m, 0.0) for o in chosen], dtype=np.float64)
-                  for m in spec.level_metrics}
+        windows = {
+            m: np.array([o.windows.get(m, (0.0,)) for o in chosen], dtype=np.float64)
+            for m in spec.window_metrics
+        }
+        levels = {
+            m: np.array([o.levels.get(m, 0.0) for o in chosen], dtype=np.float64)
+            for m in spec.level_metrics
+        }
         stamps = np.array([_utc_minute(o.timestamp, now) for o in chosen])
         rows[indices] = feature_rows(spec, windows, levels, stamps, np.zeros(len(indices)))
     sources = _sources(tuple(model.facts.feature_names))
@@ -195,15 +222,18 @@ def _contributions(model: EventModel, rows: np.ndarray, exact: np.ndarray) -> np
     return contributions
 
 
-def _likely_types(model: EventModel, types: np.ndarray
-                  ) -> list[tuple[str | None, dict[str, float]]]:
+def _likely_types(
+    model: EventModel, types: np.ndarray
+) -> list[tuple[str | None, dict[str, float]]]:
     """Per row: the most likely type and every type's probability (None and {} without a
     type booster)."""
     if types.shape[1] == 0:
         return [(None, {})] * len(types)
     classes = model.facts.type_classes
-    return [(classes[best], dict(zip(classes, row, strict=True)))
-            for best, row in zip(types.argmax(axis=1).tolist(), types.tolist(), strict=True)]
+    return [
+        (classes[best], dict(zip(classes, row, strict=True)))
+        for best, row in zip(types.argmax(axis=1).tolist(), types.tolist(), strict=True)
+    ]
 
 
 def _drivers(model: EventModel, contributions: np.ndarray) -> list[dict[str, float]]:
@@ -214,8 +244,9 @@ def _drivers(model: EventModel, contributions: np.ndarray) -> list[dict[str, flo
     whole = totals.sum(axis=1, keepdims=True)
     shares = totals / np.where(whole > 0, whole, 1.0)
     order = np.argsort(-shares, axis=1, kind="stable")
-    return [{names[j]: float(row[j]) for j in ranks} for row, ranks in zip(shares, order,
-                                                                          strict=True)]
+    return [
+        {names[j]: float(row[j]) for j in ranks} for row, ranks in zip(shares, order, strict=True)
+    ]
 
 
 @cache

@@ -51,7 +51,7 @@ def starts_within(in_incident: np.ndarray, steps: int) -> np.ndarray:
     marks = np.zeros(len(in_incident) + steps + 1)
     marks[window_starts(in_incident)] = 1
     ahead = np.convolve(marks, np.ones(steps), mode="full")
-    return ahead[steps: steps + len(in_incident)] > 0
+    return ahead[steps : steps + len(in_incident)] > 0
 
 
 class IncidentFamily(Family):
@@ -68,8 +68,10 @@ class IncidentFamily(Family):
     feature_names = (*(f"z__{s}" for s in WINDOW_STATS), *EXTRA, HORIZON_FEATURE)
 
     def examples(self, frame: pd.DataFrame, stride: int) -> Examples:
-        parts = [self._series_examples(str(sid), rows, stride)
-                 for sid, rows in frame.groupby("series_id", sort=True)]
+        parts = [
+            self._series_examples(str(sid), rows, stride)
+            for sid, rows in frame.groupby("series_id", sort=True)
+        ]
         return Examples.concat(parts)
 
     def _series_examples(self, series_id: str, rows: pd.DataFrame, stride: int) -> Examples:
@@ -80,17 +82,20 @@ class IncidentFamily(Family):
         horizon = np.full(len(index), HORIZON_STEPS)
         return Examples(
             features=np.column_stack([features, horizon]).astype(np.float32),
-            labels=starts_within(flags, HORIZON_STEPS)[index], horizons=horizon,
+            labels=starts_within(flags, HORIZON_STEPS)[index],
+            horizons=horizon,
             timestamps=naive_utc(rows["timestamp"])[index],
-            series=np.full(len(index), series_id), event_types=np.full(len(index), ""),
+            series=np.full(len(index), series_id),
+            event_types=np.full(len(index), ""),
             feature_names=self.feature_names,
         )
 
     def baseline(self, train: Examples) -> Baseline:
         return ZScoreBaseline()
 
-    def choose_threshold(self, validation: Examples, scores: np.ndarray,
-                         frame: pd.DataFrame) -> float:
+    def choose_threshold(
+        self, validation: Examples, scores: np.ndarray, frame: pd.DataFrame
+    ) -> float:
         """The lowest threshold whose false alarms stay within the daily budget on validation
         (operators tolerate a few alarms a day, not a few an hour)."""
         candidates = np.unique(np.quantile(scores, CANDIDATE_QUANTILES))
@@ -100,10 +105,12 @@ class IncidentFamily(Family):
                 return float(threshold)
         return float(candidates[-1])
 
-    def score(self, test: Examples, scores: np.ndarray, threshold: float,
-              frame: pd.DataFrame) -> dict[str, float]:
+    def score(
+        self, test: Examples, scores: np.ndarray, threshold: float, frame: pd.DataFrame
+    ) -> dict[str, float]:
         return super().score(test, scores, threshold, frame) | warning_metrics(
-            test, scores >= threshold, frame, HORIZON_STEPS)
+            test, scores >= threshold, frame, HORIZON_STEPS
+        )
 
 
 class ZScoreBaseline(Baseline):

@@ -62,11 +62,13 @@ class EventModel:
         # Columns are in `facts.feature_names` order by construction (`feature_rows`): naming
         # them again and validating the names would double the cost of a small batch.
         matrix = xgb.DMatrix(np.asarray(features, dtype=np.float32), nthread=1)
-        return self.event.predict(matrix, pred_contribs=True, approx_contribs=not exact,
-                                  validate_features=False)[:, :-1]
+        return self.event.predict(
+            matrix, pred_contribs=True, approx_contribs=not exact, validate_features=False
+        )[:, :-1]
 
-    def interval(self, probability: np.ndarray, confidence: float | np.ndarray = 0.95
-                 ) -> np.ndarray:
+    def interval(
+        self, probability: np.ndarray, confidence: float | np.ndarray = 0.95
+    ) -> np.ndarray:
         """A Wilson interval around each probability (rows x 2), at one confidence for all rows
         or one per row.
 
@@ -76,8 +78,9 @@ class EventModel:
         p = np.asarray(probability, dtype=np.float64)
         edges = np.asarray(self.facts.calibration_edges)
         counts = np.asarray(self.facts.calibration_counts, dtype=np.float64)
-        n = np.maximum(counts[np.clip(np.searchsorted(edges, p, side="right") - 1, 0,
-                                      len(counts) - 1)], 1.0)
+        n = np.maximum(
+            counts[np.clip(np.searchsorted(edges, p, side="right") - 1, 0, len(counts) - 1)], 1.0
+        )
         levels, rows = np.unique(np.broadcast_to(confidence, p.shape), return_inverse=True)
         z = np.array([NormalDist().inv_cdf(0.5 + level / 2) for level in levels])[rows]
         centre = (p + z * z / (2 * n)) / (1 + z * z / n)

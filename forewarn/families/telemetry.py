@@ -16,8 +16,13 @@ from forewarn.families.examples import Examples, naive_utc
 from forewarn.families.training import HORIZON_FEATURE
 from forewarn.features import WINDOW_STATS, calendar_features, sliding_windows, window_stats
 
-CALENDAR = ("time_of_day_sin", "time_of_day_cos", "day_of_week_sin", "day_of_week_cos",
-            "is_weekend")
+CALENDAR = (
+    "time_of_day_sin",
+    "time_of_day_cos",
+    "day_of_week_sin",
+    "day_of_week_cos",
+    "is_weekend",
+)
 
 
 @dataclass(frozen=True)
@@ -40,9 +45,13 @@ class TelemetrySpec:
         return (*windowed, *self.level_metrics, *calendar, HORIZON_FEATURE)
 
 
-def feature_rows(spec: TelemetrySpec, windows: Mapping[str, np.ndarray],
-                 levels: Mapping[str, np.ndarray], timestamps: np.ndarray | None,
-                 horizons: np.ndarray) -> np.ndarray:
+def feature_rows(
+    spec: TelemetrySpec,
+    windows: Mapping[str, np.ndarray],
+    levels: Mapping[str, np.ndarray],
+    timestamps: np.ndarray | None,
+    horizons: np.ndarray,
+) -> np.ndarray:
     """Feature rows (float32, in `spec.feature_names` order) for serving and training alike.
 
     `windows[m]` is rows x window length (oldest first); `levels[m]` one value per row.
@@ -75,16 +84,18 @@ class TelemetryFamily(Family):
         return float(max(self.spec.horizons))
 
     def examples(self, frame: pd.DataFrame, stride: int) -> Examples:
-        parts = [self._system_examples(rows, stride)
-                 for _, rows in frame.groupby("system_id", sort=True)]
+        parts = [
+            self._system_examples(rows, stride) for _, rows in frame.groupby("system_id", sort=True)
+        ]
         return Examples.concat([p for part in parts for p in part])
 
     def _system_examples(self, rows: pd.DataFrame, stride: int) -> list[Examples]:
         spec = self.spec
         index = np.arange(self.window - 1, len(rows), stride)
         index = index[~rows[f"in_{spec.event}"].to_numpy(bool)[index]]
-        windows = {m: sliding_windows(rows[m].to_numpy(), self.window)[index]
-                   for m in spec.window_metrics}
+        windows = {
+            m: sliding_windows(rows[m].to_numpy(), self.window)[index] for m in spec.window_metrics
+        }
         levels = {m: rows[m].to_numpy()[index] for m in spec.level_metrics}
         stamps = naive_utc(rows["timestamp"])[index]
         types = rows[spec.type_column].fillna("").astype(str).to_numpy()[index]
@@ -93,8 +104,11 @@ class TelemetryFamily(Family):
             Examples(
                 features=feature_rows(spec, windows, levels, stamps, np.full(len(index), h)),
                 labels=rows[f"{spec.event}_within_{h}"].to_numpy(bool)[index],
-                horizons=np.full(len(index), h), timestamps=stamps,
-                series=series, event_types=types, feature_names=spec.feature_names,
+                horizons=np.full(len(index), h),
+                timestamps=stamps,
+                series=series,
+                event_types=types,
+                feature_names=spec.feature_names,
             )
             for h in spec.horizons
         ]
@@ -112,11 +126,14 @@ class RiskRankBaseline(Baseline):
 
     def __init__(self, spec: TelemetrySpec, train: Examples) -> None:
         names = list(train.feature_names)
-        self.columns = {m: names.index(f"{m}__last" if f"{m}__last" in names else m)
-                        for m in spec.risk_direction}
+        self.columns = {
+            m: names.index(f"{m}__last" if f"{m}__last" in names else m)
+            for m in spec.risk_direction
+        }
         self.direction = dict(spec.risk_direction)
-        self.reference = {m: np.sort(train.features[:, c] * self.direction[m])
-                          for m, c in self.columns.items()}
+        self.reference = {
+            m: np.sort(train.features[:, c] * self.direction[m]) for m, c in self.columns.items()
+        }
 
     def score(self, examples: Examples) -> np.ndarray:
         ranks = [

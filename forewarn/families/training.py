@@ -29,8 +29,9 @@ DEFAULT_PARAMS: dict[str, Any] = {
 }
 
 
-def fit_event_model(family: str, split: TimeSplit, window: int, params: dict[str, Any],
-                    rounds: int = DEFAULT_ROUNDS) -> EventModel:
+def fit_event_model(
+    family: str, split: TimeSplit, window: int, params: dict[str, Any], rounds: int = DEFAULT_ROUNDS
+) -> EventModel:
     """Fit on `split.train`; stop early, calibrate and pick the F1 threshold on validation."""
     event = _fit_event(split, params, rounds)
     validation_scores = event.inplace_predict(split.validation.features)
@@ -55,33 +56,45 @@ def _fit_event(split: TimeSplit, params: dict[str, Any], rounds: int) -> xgb.Boo
     monotone = tuple(1 if name == HORIZON_FEATURE else 0 for name in names)
     train = xgb.QuantileDMatrix(split.train.features, split.train.labels, feature_names=names)
     valid = xgb.DMatrix(split.validation.features, split.validation.labels, feature_names=names)
-    settings = DEFAULT_PARAMS | params | {
-        "objective": "binary:logistic",
-        "eval_metric": ["logloss", "aucpr"],
-        "monotone_constraints": str(monotone),
-    }
+    settings = (
+        DEFAULT_PARAMS
+        | params
+        | {
+            "objective": "binary:logistic",
+            "eval_metric": ["logloss", "aucpr"],
+            "monotone_constraints": str(monotone),
+        }
+    )
     return _train_to_best(settings, train, valid, rounds)
 
 
-def _fit_types(split: TimeSplit, params: dict[str, Any],
-               rounds: int) -> tuple[list[str], xgb.Booster | None]:
+def _fit_types(
+    split: TimeSplit, params: dict[str, Any], rounds: int
+) -> tuple[list[str], xgb.Booster | None]:
     """Which type the coming event has, learnt from the positive rows that name one."""
     train_rows = _typed(split.train)
     classes = sorted(set(split.train.event_types[train_rows].tolist()))
     if len(classes) < 2:
         return classes, None
     names = list(split.train.feature_names)
-    matrix = xgb.QuantileDMatrix(split.train.features[train_rows],
-                                 np.searchsorted(classes, split.train.event_types[train_rows]),
-                                 feature_names=names)
-    settings = DEFAULT_PARAMS | params | {"objective": "multi:softprob",
-                                          "num_class": len(classes), "eval_metric": "mlogloss"}
+    matrix = xgb.QuantileDMatrix(
+        split.train.features[train_rows],
+        np.searchsorted(classes, split.train.event_types[train_rows]),
+        feature_names=names,
+    )
+    settings = (
+        DEFAULT_PARAMS
+        | params
+        | {"objective": "multi:softprob", "num_class": len(classes), "eval_metric": "mlogloss"}
+    )
     valid_rows = _typed(split.validation) & np.isin(split.validation.event_types, classes)
     if not valid_rows.any():
         return classes, xgb.train(settings, matrix, num_boost_round=rounds)
-    valid = xgb.DMatrix(split.validation.features[valid_rows],
-                        np.searchsorted(classes, split.validation.event_types[valid_rows]),
-                        feature_names=names)
+    valid = xgb.DMatrix(
+        split.validation.features[valid_rows],
+        np.searchsorted(classes, split.validation.event_types[valid_rows]),
+        feature_names=names,
+    )
     return classes, _train_to_best(settings, matrix, valid, rounds)
 
 
@@ -89,13 +102,20 @@ def _typed(examples: Examples) -> np.ndarray:
     return np.asarray(examples.labels & (examples.event_types != ""))
 
 
-def _train_to_best(settings: dict[str, Any], train: xgb.DMatrix, valid: xgb.DMatrix,
-                   rounds: int) -> xgb.Booster:
+def _train_to_best(
+    settings: dict[str, Any], train: xgb.DMatrix, valid: xgb.DMatrix, rounds: int
+) -> xgb.Booster:
     """Boost until the validation score (the last eval metric) stops improving, and keep only
     the rounds up to the best one."""
     stop = xgb.callback.EarlyStopping(rounds=PATIENCE, save_best=True)
-    return xgb.train(settings, train, num_boost_round=rounds, evals=[(valid, "validation")],
-                     callbacks=[stop], verbose_eval=False)
+    return xgb.train(
+        settings,
+        train,
+        num_boost_round=rounds,
+        evals=[(valid, "validation")],
+        callbacks=[stop],
+        verbose_eval=False,
+    )
 
 
 def _calibration(scores: np.ndarray) -> tuple[list[float], list[int]]:

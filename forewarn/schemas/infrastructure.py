@@ -19,7 +19,8 @@ class ServedModels(BaseModel):
     versions: dict[str, str] = Field(description="Family -> version this API process serves.")
     errors: dict[str, str] = Field(description="Family -> why its champion failed to load.")
     canaries: dict[str, dict[str, float | str]] = Field(
-        description="Family -> canary version and its share of the requests.")
+        description="Family -> canary version and its share of the requests."
+    )
 
 
 class HostFacts(BaseModel):
@@ -36,7 +37,8 @@ class HostFacts(BaseModel):
 
 class InfrastructureStatus(BaseModel):
     status: Literal["healthy", "degraded"] = Field(
-        description="healthy: every component up and every served model loaded.")
+        description="healthy: every component up and every served model loaded."
+    )
     components: dict[str, ComponentStatus]
     models: ServedModels
     host: HostFacts

@@ -23,7 +23,8 @@ class ModelPublic(BaseModel):
     aliases: dict[str, str] = Field(description="Alias -> version.")
     serving_version: str | None = Field(description="Version loaded in this API process.")
     serving_error: str | None = Field(
-        default=None, description="Why the champion is not the version served, if it failed.")
+        default=None, description="Why the champion is not the version served, if it failed."
+    )
     versions: int
 
 
@@ -37,14 +38,18 @@ class ModelsPublic(BaseModel):
 class StageRequest(BaseModel):
     version: str = Field(min_length=1, pattern=r"^\d+$")
     alias: Literal["champion", "challenger", "none"] = Field(
-        description="The alias to move to this version; none removes its aliases.")
+        description="The alias to move to this version; none removes its aliases."
+    )
 
 
 class DeployRequest(BaseModel):
     version: str = Field(pattern=r"^\d+$")
     canary_percentage: float = Field(
-        default=100.0, ge=0, le=100,
-        description="Share of requests this version answers beside the champion; 0 removes it.")
+        default=100.0,
+        ge=0,
+        le=100,
+        description="Share of requests this version answers beside the champion; 0 removes it.",
+    )
 
 
 class DeploymentPublic(BaseModel):

@@ -15,11 +15,12 @@ Units = Annotated[float, Field(ge=0, le=1e7)]
 
 class WorkloadForecast(BaseModel):
     predicted_load: list[Fraction] = Field(
-        min_length=1, max_length=1000,
-        description="Forecast utilisation of the system per period (fractions of capacity).")
+        min_length=1,
+        max_length=1000,
+        description="Forecast utilisation of the system per period (fractions of capacity).",
+    )
     peak_hours: list[str] = Field(default_factory=list, description="Informational.")
-    agent_distribution: dict[str, float] = Field(default_factory=dict,
-                                                 description="Informational.")
+    agent_distribution: dict[str, float] = Field(default_factory=dict, description="Informational.")
 
 
 class Objectives(BaseModel):
@@ -34,24 +35,30 @@ class Constraints(BaseModel):
     max_cost_increase: float = Field(default=0.15, ge=-0.9, le=10)
     min_performance_level: float = Field(default=0.95, ge=0, le=1)
     availability_requirement: float = Field(
-        default=0.999, ge=0, le=1, description="Recorded; availability is not modelled.")
+        default=0.999, ge=0, le=1, description="Recorded; availability is not modelled."
+    )
 
 
 class OptimizationRequest(BaseModel):
     system_id: str = Field(min_length=1, max_length=200)
     current_allocation: dict[Resource, Units] = Field(min_length=1)
     current_utilization: dict[Resource, Fraction] = Field(
-        default_factory=dict, description="Utilisation now per resource; when given, peaks "
+        default_factory=dict,
+        description="Utilisation now per resource; when given, peaks "
         "scale it by max(predicted_load) / predicted_load[0], else every resource peaks at "
-        "max(predicted_load).")
+        "max(predicted_load).",
+    )
     workload_forecast: WorkloadForecast | None = Field(
-        default=None, description="Without it, today's utilisation is taken as the peak.")
+        default=None, description="Without it, today's utilisation is taken as the peak."
+    )
     objectives: Objectives = Field(default_factory=Objectives)
     constraints: Constraints = Field(default_factory=Constraints)
     unit_costs: dict[Resource, Annotated[float, Field(ge=0, le=1e6)]] = Field(
-        default_factory=dict, description="Relative price per unit; defaults apply otherwise.")
+        default_factory=dict, description="Relative price per unit; defaults apply otherwise."
+    )
     features: BottleneckFeatures | None = Field(
-        default=None, description="Recent metrics: the bottleneck champion's risk is reported.")
+        default=None, description="Recent metrics: the bottleneck champion's risk is reported."
+    )
 
 
 class PlanStep(BaseModel):
@@ -60,7 +67,8 @@ class PlanStep(BaseModel):
     details: str
     cost_impact: float = Field(description="Change in cost, as a fraction of today's cost.")
     expected_impact: float = Field(
-        description="Change in modelled performance if only this step is applied.")
+        description="Change in modelled performance if only this step is applied."
+    )
 
 
 class Outcomes(BaseModel):

@@ -15,9 +15,11 @@ NonNegative = Annotated[float, Field(ge=0, le=1e9)]  # bounded: features are flo
 Fraction = Annotated[float, Field(ge=0, le=1)]
 Window = Field(min_length=1, max_length=1440, description="Values at 1-minute steps, oldest first.")
 ExactExplanation = Field(
-    default=False, description="Explain with exact TreeSHAP values instead of Saabas path "
+    default=False,
+    description="Explain with exact TreeSHAP values instead of Saabas path "
     "attributions: some 30 times dearer; on held-out simulated windows with a probability above "
-    "0.3 the two name the same top input 89-100% of the time.")
+    "0.3 the two name the same top input 89-100% of the time.",
+)
 
 
 class BottleneckFeatures(BaseModel):
@@ -61,8 +63,9 @@ class BottleneckPrediction(BaseModel):
     bottleneck_probability: float
     time_to_bottleneck: float | None = Field(
         description="Minutes until a bottleneck is more likely than not, interpolated "
-                    "between the trained horizons (15, 30, 60, 240); null when not within "
-                    "240 minutes.")
+        "between the trained horizons (15, 30, 60, 240); null when not within "
+        "240 minutes."
+    )
     predicted_resource: str | None = Field(description="cpu, memory, disk or agent_queue.")
     resource_probabilities: dict[str, float]
     severity_score: float = Field(description="10 x bottleneck_probability (0-10).")
@@ -84,10 +87,12 @@ class PredictionMetadata(BaseModel):
     model_version: str
     feature_importance: dict[str, float] = Field(
         description="Share of this prediction's explanation per input: Saabas path "
-                    "attributions, or exact TreeSHAP when the request sets "
-                    "`exact_explanation`.")
+        "attributions, or exact TreeSHAP when the request sets "
+        "`exact_explanation`."
+    )
     imputed_inputs: list[str] = Field(
-        default_factory=list, description="Inputs left out and replaced by training medians.")
+        default_factory=list, description="Inputs left out and replaced by training medians."
+    )
     processing_time_ms: float
     cached: bool
 
@@ -128,7 +133,8 @@ class FailureRequest(BaseModel):
     system_id: str = Field(min_length=1, max_length=200)
     monitoring_data: MonitoringData
     time_horizons: list[Annotated[int, Field(ge=1, le=1440)]] = Field(
-        default=[15, 60, 240, 1440], min_length=1, max_length=8)
+        default=[15, 60, 240, 1440], min_length=1, max_length=8
+    )
     severity_threshold: float = Field(default=0.7, ge=0, le=1)
     exact_explanation: bool = ExactExplanation
 
@@ -139,8 +145,9 @@ class FailurePrediction(BaseModel):
     confidence_interval: ConfidenceInterval
     predicted_failure_type: str | None
     failure_type_probabilities: dict[str, float]
-    severity: str = Field(description="critical above severity_threshold, warning above half "
-                                      "of it, else low.")
+    severity: str = Field(
+        description="critical above severity_threshold, warning above half of it, else low."
+    )
     contributing_factors: dict[str, float]
 
 
@@ -149,7 +156,8 @@ class FailureResponse(BaseModel):
     system_id: str
     failure_predictions: list[FailurePrediction]
     time_to_failure: float | None = Field(
-        description="Minutes until a failure is more likely than not; null beyond a day.")
+        description="Minutes until a failure is more likely than not; null beyond a day."
+    )
     system_health_score: float = Field(description="1 - the largest failure probability.")
     metadata: PredictionMetadata
 

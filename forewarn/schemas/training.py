@@ -15,10 +15,16 @@ class TrainingParameters(BaseModel):
     """The training flow's parameters; an omitted one takes the flow's default."""
 
     model_config = ConfigDict(extra="forbid")
-    dataset: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9-]{1,62}$",
-                                description="Catalog dataset (default: the family's own).")
-    dataset_version: str | None = Field(default=None, pattern=r"^[0-9a-f]{12}$",
-                                        description="Version of `dataset` (default: the newest).")
+    dataset: str | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9][a-z0-9-]{1,62}$",
+        description="Catalog dataset (default: the family's own).",
+    )
+    dataset_version: str | None = Field(
+        default=None,
+        pattern=r"^[0-9a-f]{12}$",
+        description="Version of `dataset` (default: the newest).",
+    )
     max_depth: int | None = Field(default=None, ge=1, le=16, description="XGBoost tree depth.")
     eta: float | None = Field(default=None, gt=0, le=1, description="XGBoost learning rate.")
     rounds: int | None = Field(default=None, ge=1, le=5000, description="Boosting rounds.")
@@ -41,7 +47,8 @@ class TrainingProgress(BaseModel):
     total: int
     current_step: str | None = Field(
         description="The step running, or the one that stopped the job; None before the start "
-                    "and after success.")
+        "and after success."
+    )
 
 
 class TrainingJobPublic(BaseModel):
@@ -57,7 +64,8 @@ class TrainingJobPublic(BaseModel):
     prefect_url: str = Field(description="The flow run in the Prefect UI.")
     progress: TrainingProgress | None = Field(default=None, description="Only on single jobs.")
     metrics: dict[str, float] | None = Field(
-        default=None, description="Held-out metrics of the model trained, once completed.")
+        default=None, description="Held-out metrics of the model trained, once completed."
+    )
     mlflow_run_id: str | None = None
     model_version: str | None = Field(default=None, description="The version registered.")
 

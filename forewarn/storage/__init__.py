@@ -11,8 +11,17 @@ from forewarn.storage.base import ObjectNotFound, ObjectStore, StorageError, Sto
 from forewarn.storage.local import LocalObjectStore
 from forewarn.storage.s3 import S3ObjectStore, list_uri, minio_client, read_uri
 
-__all__ = ["LocalObjectStore", "ObjectNotFound", "ObjectStore", "S3ObjectStore", "StorageError",
-           "StorageUnavailable", "list_uri", "open_store", "read_uri"]
+__all__ = [
+    "LocalObjectStore",
+    "ObjectNotFound",
+    "ObjectStore",
+    "S3ObjectStore",
+    "StorageError",
+    "StorageUnavailable",
+    "list_uri",
+    "open_store",
+    "read_uri",
+]
 
 
 def open_store(settings: Settings) -> ObjectStore:

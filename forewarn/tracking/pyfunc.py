@@ -7,9 +7,9 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from mlflow.pyfunc.model import PythonModel
 import pandas as pd
 from mlflow.models import ModelSignature
+from mlflow.pyfunc.model import PythonModel
 from mlflow.types import ColSpec, Schema
 
 from forewarn.families.model import EventModel

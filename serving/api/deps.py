@@ -52,8 +52,9 @@ def limited(scope: str) -> Callable[..., Awaitable[Principal]]:
     each level costs time on every request)."""
     known_scope(scope)
 
-    async def check(request: Request, response: Response, _key: ApiKeyHeader,
-                    _bearer: BearerHeader) -> Principal:
+    async def check(
+        request: Request, response: Response, _key: ApiKeyHeader, _bearer: BearerHeader
+    ) -> Principal:
         principal, headers = admit(request, scope)
         response.headers.update(headers)
         return principal

@@ -36,8 +36,9 @@ def s3_settings(tmp_path: Path, s3_server: str) -> Settings:
     )
 
 
-REAL_INCIDENTS = (Path(__file__).resolve().parents[2]
-                  / "datasets/real-incidents/real_incidents.csv.gz")
+REAL_INCIDENTS = (
+    Path(__file__).resolve().parents[2] / "datasets/real-incidents/real_incidents.csv.gz"
+)
 # A few short real series: two NAB ones with incident windows (5-minute steps), one Microsoft
 # latency series (1-hour steps, 720 rows).
 REAL_SERIES = (

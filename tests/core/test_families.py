@@ -23,9 +23,12 @@ from forewarn.simulator import simulate
 # --- helpers ---
 
 
-def make_examples(series: list[str], timestamps: list[pd.Timestamp] | np.ndarray,
-                  labels: np.ndarray | None = None, horizons: np.ndarray | None = None,
-                  ) -> Examples:
+def make_examples(
+    series: list[str],
+    timestamps: list[pd.Timestamp] | np.ndarray,
+    labels: np.ndarray | None = None,
+    horizons: np.ndarray | None = None,
+) -> Examples:
     """Examples whose single feature is the row's position, to follow rows through."""
     count = len(series)
     return Examples(
@@ -33,7 +36,8 @@ def make_examples(series: list[str], timestamps: list[pd.Timestamp] | np.ndarray
         labels=np.zeros(count, bool) if labels is None else np.asarray(labels, bool),
         horizons=np.full(count, 15) if horizons is None else np.asarray(horizons),
         timestamps=pd.DatetimeIndex(timestamps).to_numpy(dtype="datetime64[ns]"),
-        series=np.asarray(series), event_types=np.full(count, ""),
+        series=np.asarray(series),
+        event_types=np.full(count, ""),
         feature_names=("position",),
     )
 
@@ -41,8 +45,7 @@ def make_examples(series: list[str], timestamps: list[pd.Timestamp] | np.ndarray
 def interleaved() -> Examples:
     """Series `a` every minute for 200 minutes; `b` every 2 minutes for 100 minutes, later."""
     a = [("a", pd.Timestamp("2026-01-01") + pd.Timedelta(minutes=i)) for i in range(200)]
-    b = [("b", pd.Timestamp("2026-01-01 01:00") + pd.Timedelta(minutes=2 * i))
-         for i in range(50)]
+    b = [("b", pd.Timestamp("2026-01-01 01:00") + pd.Timedelta(minutes=2 * i)) for i in range(50)]
     rows = sorted(a + b, key=lambda r: (r[1], r[0]))
     return make_examples([r[0] for r in rows], [r[1] for r in rows])
 
@@ -51,9 +54,12 @@ def interleaved() -> Examples:
 
 
 def test_subset_and_concat() -> None:
-    examples = make_examples(["a", "b", "a", "b"], pd.date_range("2026-01-01", periods=4,
-                                                                    freq="min"),
-                             labels=np.array([1, 0, 0, 1]), horizons=np.array([15, 15, 60, 60]))
+    examples = make_examples(
+        ["a", "b", "a", "b"],
+        pd.date_range("2026-01-01", periods=4, freq="min"),
+        labels=np.array([1, 0, 0, 1]),
+        horizons=np.array([15, 15, 60, 60]),
+    )
     first = examples.subset(examples.series == "a")
     assert len(first) == 2
     assert first.features[:, 0].tolist() == [0, 2]
@@ -96,7 +102,8 @@ def test_split_by_time(embargo: float) -> None:
         assert train.min() == times.min()
         # Exactly the embargoed rows (and the boundaries themselves) are dropped.
         dropped = ((times > validation_start - gap) & (times <= validation_start)) | (
-            (times > test_start - gap) & (times <= test_start))
+            (times > test_start - gap) & (times <= test_start)
+        )
         assert len(train) + len(validation) + len(test) == len(times) - dropped.sum()
         if embargo:
             assert dropped.sum() >= 2 * embargo / (1 if name == "a" else 2)
@@ -145,9 +152,12 @@ def test_one_class_labels_give_nan_auc(labels: list[int]) -> None:
 
 
 def test_by_horizon() -> None:
-    examples = make_examples(["a"] * 8, pd.date_range("2026-01-01", periods=8, freq="min"),
-                             labels=np.r_[LABELS, [0, 1, 1, 1]],
-                             horizons=np.r_[[15] * 4, [60] * 4])
+    examples = make_examples(
+        ["a"] * 8,
+        pd.date_range("2026-01-01", periods=8, freq="min"),
+        labels=np.r_[LABELS, [0, 1, 1, 1]],
+        horizons=np.r_[[15] * 4, [60] * 4],
+    )
     scores = np.r_[SCORES, [0.2, 0.9, 0.8, 0.7]]
     metrics = by_horizon(examples, scores, threshold=0.35)
     per_horizon = {f"{name}_h{h}" for name in HEADLINE for h in (15, 60)}
@@ -160,9 +170,12 @@ def test_by_horizon() -> None:
 
 
 def test_by_horizon_skips_nan_in_the_mean() -> None:
-    examples = make_examples(["a"] * 8, pd.date_range("2026-01-01", periods=8, freq="min"),
-                             labels=np.r_[LABELS, [0, 0, 0, 0]],
-                             horizons=np.r_[[15] * 4, [60] * 4])
+    examples = make_examples(
+        ["a"] * 8,
+        pd.date_range("2026-01-01", periods=8, freq="min"),
+        labels=np.r_[LABELS, [0, 0, 0, 0]],
+        horizons=np.r_[[15] * 4, [60] * 4],
+    )
     metrics = by_horizon(examples, np.r_[SCORES, SCORES], threshold=0.35)
     assert math.isnan(metrics["roc_auc_h60"])
     assert metrics["roc_auc"] == pytest.approx(0.75)
@@ -182,10 +195,14 @@ STEP = pd.Timedelta(minutes=5)
 
 
 def incident_frame(flags: np.ndarray, series: str = "s") -> pd.DataFrame:
-    return pd.DataFrame({
-        "series_id": series,
-        "timestamp": pd.date_range("2026-03-01", periods=len(flags), freq=STEP, tz="UTC"),
-        "value": 0.0, "in_incident": np.asarray(flags, dtype=int)})
+    return pd.DataFrame(
+        {
+            "series_id": series,
+            "timestamp": pd.date_range("2026-03-01", periods=len(flags), freq=STEP, tz="UTC"),
+            "value": 0.0,
+            "in_incident": np.asarray(flags, dtype=int),
+        }
+    )
 
 
 def outside_windows(frame: pd.DataFrame) -> Examples:
@@ -310,8 +327,9 @@ def test_bottleneck_model_beats_its_baseline(trained: TrainingResult) -> None:
     assert sum(facts.calibration_counts) == trained.split_sizes["validation"]
 
 
-def test_boosters_keep_only_the_rounds_up_to_their_best(trained: TrainingResult,
-                                                        small: pd.DataFrame) -> None:
+def test_boosters_keep_only_the_rounds_up_to_their_best(
+    trained: TrainingResult, small: pd.DataFrame
+) -> None:
     for booster in (trained.model.event, trained.model.types):
         assert booster is not None
         assert booster.num_boosted_rounds() == booster.best_iteration + 1
@@ -330,22 +348,26 @@ def test_model_save_load_round_trip(trained: TrainingResult, tmp_path: Path) -> 
     assert loaded.facts == model.facts
     np.testing.assert_array_equal(loaded.probability(features), model.probability(features))
     np.testing.assert_array_equal(loaded.probability(features), trained.evaluation.scores)
-    np.testing.assert_array_equal(loaded.type_probabilities(features[:50]),
-                                  model.type_probabilities(features[:50]))
+    np.testing.assert_array_equal(
+        loaded.type_probabilities(features[:50]), model.type_probabilities(features[:50])
+    )
     assert (model.types is None) == (loaded.types is None)
 
 
-def test_interval_contains_the_probability_and_narrows_with_counts(
-        trained: TrainingResult) -> None:
+def test_interval_contains_the_probability_and_narrows_with_counts(trained: TrainingResult) -> None:
     model = trained.model
     probability = model.probability(trained.evaluation.test.features[:500]).astype(np.float64)
     interval = model.interval(probability)
     assert interval.shape == (500, 2)
     assert ((interval[:, 0] <= probability) & (probability <= interval[:, 1])).all()
     assert ((interval >= 0) & (interval <= 1)).all()
-    richer = EventModel(dataclasses.replace(
-        model.facts, calibration_counts=[10 * c for c in model.facts.calibration_counts]),
-        model.event, model.types)
+    richer = EventModel(
+        dataclasses.replace(
+            model.facts, calibration_counts=[10 * c for c in model.facts.calibration_counts]
+        ),
+        model.event,
+        model.types,
+    )
     wide = interval[:, 1] - interval[:, 0]
     narrow = richer.interval(probability)
     assert (narrow[:, 1] - narrow[:, 0] < wide).all()
@@ -360,8 +382,15 @@ def wilson(p: float, n: float, z: float = 1.959964) -> tuple[float, float]:
 
 
 def test_interval_is_wilson_in_the_probability_bin(trained: TrainingResult) -> None:
-    facts = ModelFacts(family="toy", feature_names=[], horizons=[], window=1, threshold=0.5,
-                       calibration_edges=[0.0, 0.3, 0.6], calibration_counts=[0, 100, 7])
+    facts = ModelFacts(
+        family="toy",
+        feature_names=[],
+        horizons=[],
+        window=1,
+        threshold=0.5,
+        calibration_edges=[0.0, 0.3, 0.6],
+        calibration_counts=[0, 100, 7],
+    )
     model = EventModel(facts, trained.model.event, None)
     # 50 of 100: the textbook Wilson 95% interval [0.4038, 0.5962].
     np.testing.assert_allclose(model.interval(np.array([0.5]))[0], [0.4038, 0.5962], atol=1e-4)
@@ -411,7 +440,11 @@ def test_first_good_candidate_becomes_champion() -> None:
     decision = decide(GATE, {"roc_auc": 0.9}, None)
     assert decision.outcome == "champion"
     assert (decision.metric, decision.candidate, decision.threshold, decision.champion) == (
-        "roc_auc", 0.9, 0.85, None)
+        "roc_auc",
+        0.9,
+        0.85,
+        None,
+    )
     assert "no champion yet" in decision.reason
 
 
@@ -429,8 +462,9 @@ def test_within_tolerance_or_better_becomes_champion(candidate: float) -> None:
     assert "champion has 0.9000" in decision.reason
 
 
-@pytest.mark.parametrize("metrics", [{"roc_auc": 0.84}, {"roc_auc": float("nan")},
-                                     {"pr_auc": 0.99}])
+@pytest.mark.parametrize(
+    "metrics", [{"roc_auc": 0.84}, {"roc_auc": float("nan")}, {"pr_auc": 0.99}]
+)
 def test_below_threshold_or_unknown_is_rejected(metrics: dict[str, float]) -> None:
     decision = decide(GATE, metrics, {"roc_auc": 0.5})
     assert decision.outcome == "rejected"
@@ -450,8 +484,13 @@ def test_champion_without_the_metric_does_not_block() -> None:
 def test_decision_as_tags() -> None:
     decision = decide(GATE, {"roc_auc": 0.88}, {"roc_auc": 0.9})
     tags = decision.as_tags()
-    assert tags == {"gate.outcome": "challenger", "gate.reason": decision.reason,
-                    "gate.metric": "roc_auc", "gate.candidate": "0.88",
-                    "gate.threshold": "0.85", "gate.champion": "0.9"}
+    assert tags == {
+        "gate.outcome": "challenger",
+        "gate.reason": decision.reason,
+        "gate.metric": "roc_auc",
+        "gate.candidate": "0.88",
+        "gate.threshold": "0.85",
+        "gate.champion": "0.9",
+    }
     assert decide(GATE, {"roc_auc": 0.9}, None).as_tags()["gate.champion"] == "None"
     assert Decision("rejected", "r", "m", 0.1, 0.2, None).as_tags()["gate.outcome"] == "rejected"

@@ -26,12 +26,14 @@ def fleet() -> pd.DataFrame:
 
 
 def test_window_stats_against_hand_computed_values() -> None:
-    windows = np.array([
-        [1.0, 2.0, 3.0, 4.0, 5.0],  # a ramp up by 1 per step
-        [10.0, 8.0, 6.0, 4.0, 2.0],  # down by 2
-        [7.0, 7.0, 7.0, 7.0, 7.0],  # flat
-        [0.0, 0.0, 0.0, 0.0, 4.0],  # a late jump
-    ])
+    windows = np.array(
+        [
+            [1.0, 2.0, 3.0, 4.0, 5.0],  # a ramp up by 1 per step
+            [10.0, 8.0, 6.0, 4.0, 2.0],  # down by 2
+            [7.0, 7.0, 7.0, 7.0, 7.0],  # flat
+            [0.0, 0.0, 0.0, 0.0, 4.0],  # a late jump
+        ]
+    )
     stats = window_stats(windows)
     assert tuple(stats) == WINDOW_STATS
     np.testing.assert_allclose(stats["last"], [5, 2, 7, 4])
@@ -62,20 +64,23 @@ def test_sliding_windows_shape_and_padding() -> None:
     windows = sliding_windows(np.arange(1, 7), 3)
     assert windows.shape == (6, 3)
     assert windows.dtype == np.float64
-    np.testing.assert_array_equal(windows, [[1, 1, 1], [1, 1, 2], [1, 2, 3], [2, 3, 4],
-                                            [3, 4, 5], [4, 5, 6]])
+    np.testing.assert_array_equal(
+        windows, [[1, 1, 1], [1, 1, 2], [1, 2, 3], [2, 3, 4], [3, 4, 5], [4, 5, 6]]
+    )
     np.testing.assert_array_equal(sliding_windows([7, 8], 4), [[7, 7, 7, 7], [7, 7, 7, 8]])
     np.testing.assert_array_equal(sliding_windows([2, 5, 9], 1), [[2], [5], [9]])
 
 
 def test_calendar_features() -> None:
-    stamps = pd.DatetimeIndex(["2026-01-05 00:00", "2026-01-10 06:00", "2026-01-11 18:00"],
-                              tz="UTC")  # Monday midnight, Saturday 6:00, Sunday 18:00
+    stamps = pd.DatetimeIndex(
+        ["2026-01-05 00:00", "2026-01-10 06:00", "2026-01-11 18:00"], tz="UTC"
+    )  # Monday midnight, Saturday 6:00, Sunday 18:00
     calendar = calendar_features(stamps)
     np.testing.assert_allclose(calendar["time_of_day_sin"], [0, 1, -1], atol=1e-12)
     np.testing.assert_allclose(calendar["time_of_day_cos"], [1, 0, 0], atol=1e-12)
-    np.testing.assert_allclose(calendar["day_of_week_sin"],
-                               np.sin(2 * np.pi * np.array([0, 5, 6]) / 7))
+    np.testing.assert_allclose(
+        calendar["day_of_week_sin"], np.sin(2 * np.pi * np.array([0, 5, 6]) / 7)
+    )
     np.testing.assert_array_equal(calendar["is_weekend"], [0, 1, 1])
 
 
@@ -117,23 +122,22 @@ def test_telemetry_features_do_not_see_the_future(fleet: pd.DataFrame, name: str
     assert_same_until(before, after, naive_utc(pd.DatetimeIndex([cut]))[0])
 
 
-def test_robust_z_and_series_features_do_not_see_the_future(
-        real_incidents: pd.DataFrame) -> None:
+def test_robust_z_and_series_features_do_not_see_the_future(real_incidents: pd.DataFrame) -> None:
     values = real_incidents.loc[
-        real_incidents["series_id"] == "nab/realAWSCloudwatch/ec2_cpu_utilization_24ae8d",
-        "value"].to_numpy()
+        real_incidents["series_id"] == "nab/realAWSCloudwatch/ec2_cpu_utilization_24ae8d", "value"
+    ].to_numpy()
     cut = 2000
     changed = values.copy()
     # Not an affine change: robust z-scores would not notice one once the context has moved on.
-    changed[cut + 1:] *= np.random.default_rng(0).uniform(0.2, 3.0, len(values) - cut - 1)
+    changed[cut + 1 :] *= np.random.default_rng(0).uniform(0.2, 3.0, len(values) - cut - 1)
     z, z_changed = robust_z(values), robust_z(changed)
     np.testing.assert_array_equal(z[: cut + 1], z_changed[: cut + 1])
-    assert (z[cut + 1:] != z_changed[cut + 1:]).mean() > 0.9
+    assert (z[cut + 1 :] != z_changed[cut + 1 :]).mean() > 0.9
     window = IncidentFamily.window
     rows, rows_changed = series_features(values, window), series_features(changed, window)
     assert rows.shape == (len(values), len(WINDOW_STATS) + 3)
     np.testing.assert_array_equal(rows[: cut + 1], rows_changed[: cut + 1])
-    assert (rows[cut + 1:] != rows_changed[cut + 1:]).any(axis=1).mean() > 0.9
+    assert (rows[cut + 1 :] != rows_changed[cut + 1 :]).any(axis=1).mean() > 0.9
 
 
 def test_incident_examples_do_not_see_the_future(real_incidents: pd.DataFrame) -> None:
@@ -171,16 +175,21 @@ def test_serving_window_reproduces_training_row(fleet: pd.DataFrame, name: str) 
     checked = 0
     for position in (free[free >= window - 1][0], free[len(free) // 2], free[-1]):
         # What a client would send: the last `window` raw values of each metric, and now.
-        windows = {m: rows[m].to_numpy()[position - window + 1: position + 1][None, :]
-                   for m in spec.window_metrics}
-        levels = {m: rows[m].to_numpy()[position: position + 1] for m in spec.level_metrics}
-        stamp = rows["timestamp"].iloc[position: position + 1]
+        windows = {
+            m: rows[m].to_numpy()[position - window + 1 : position + 1][None, :]
+            for m in spec.window_metrics
+        }
+        levels = {m: rows[m].to_numpy()[position : position + 1] for m in spec.level_metrics}
+        stamp = rows["timestamp"].iloc[position : position + 1]
         for horizon in spec.horizons:
             served = feature_rows(spec, windows, levels, stamp, np.array([horizon]))
             assert served.shape == (1, len(spec.feature_names))
             assert served.dtype == np.float32
-            match = ((training.series == "sys-01") & (training.horizons == horizon)
-                     & (training.timestamps == naive_utc(stamp)[0]))
+            match = (
+                (training.series == "sys-01")
+                & (training.horizons == horizon)
+                & (training.timestamps == naive_utc(stamp)[0])
+            )
             assert match.sum() == 1
             np.testing.assert_array_equal(served[0], training.features[match][0])
             checked += 1

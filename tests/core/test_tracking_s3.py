@@ -21,9 +21,14 @@ from support import free_port
 @pytest.fixture
 def s3_mlflow(tmp_path: Path, s3_server: str) -> Iterator[Settings]:
     """An MLflow server whose artifacts go to a bucket of the moto S3 server."""
-    settings = Settings(home=tmp_path, mlflow_port=free_port(), s3_endpoint=s3_server,
-                        s3_access_key="test", s3_secret_key="testsecret",
-                        s3_bucket="mlflow-on-s3")
+    settings = Settings(
+        home=tmp_path,
+        mlflow_port=free_port(),
+        s3_endpoint=s3_server,
+        s3_access_key="test",
+        s3_secret_key="testsecret",
+        s3_bucket="mlflow-on-s3",
+    )
     open_store(settings).prepare()
     with Supervisor(settings, [mlflow_component(settings)]):
         yield settings
@@ -34,8 +39,15 @@ def test_models_logged_through_the_server_land_in_the_bucket(s3_mlflow: Settings
     result = family.train(simulate(systems=3, days=5, seed=0), {"rounds": 30})
     registry = Registry(s3_mlflow)
 
-    logged = registry.log_training(result.model, experiment="s3-check", run_name="s3",
-                                   tags={}, params={}, metrics={"roc_auc": 0.9}, figures={})
+    logged = registry.log_training(
+        result.model,
+        experiment="s3-check",
+        run_name="s3",
+        tags={},
+        params={},
+        metrics={"roc_auc": 0.9},
+        figures={},
+    )
 
     keys = open_store(s3_mlflow).list("mlflow-artifacts/")
     assert any(key.endswith("artifacts/model/event.ubj") for key in keys), keys

@@ -27,9 +27,13 @@ SERVED = ("bottleneck", "failure")
 @pytest.fixture(scope="session")
 def serving_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     """Settings of a private home whose MLflow server runs for the whole session."""
-    settings = Settings(home=tmp_path_factory.mktemp("serving-home"), mlflow_port=free_port(),
-                        prefect_port=free_port(), model_poll_seconds=0.5,
-                        capture_flush_seconds=0.2)
+    settings = Settings(
+        home=tmp_path_factory.mktemp("serving-home"),
+        mlflow_port=free_port(),
+        prefect_port=free_port(),
+        model_poll_seconds=0.5,
+        capture_flush_seconds=0.2,
+    )
     with Supervisor(settings, [mlflow_component(settings)]):
         yield settings
 
@@ -42,8 +46,9 @@ def trained() -> dict[str, TrainingResult]:
 
 
 @pytest.fixture(scope="session")
-def champions(serving_settings: Settings, trained: dict[str, TrainingResult]
-              ) -> dict[str, LoggedRun]:
+def champions(
+    serving_settings: Settings, trained: dict[str, TrainingResult]
+) -> dict[str, LoggedRun]:
     """The trained models, registered and made their families' champions."""
     return {name: register_model(serving_settings, trained[name], champion=True) for name in SERVED}
 
@@ -52,15 +57,21 @@ def champions(serving_settings: Settings, trained: dict[str, TrainingResult]
 def keys(serving_settings: Settings) -> dict[str, str]:
     """An enterprise-tier API key per role: predict, reader, writer and admin."""
     store = KeyStore(serving_settings.api_keys_path)
-    scopes = {"predict": ["predict"], "reader": ["models:read"], "writer": ["models:write"],
-              "admin": ["admin"]}
-    return {name: store.create(name, granted, tier="enterprise")[0]
-            for name, granted in scopes.items()}
+    scopes = {
+        "predict": ["predict"],
+        "reader": ["models:read"],
+        "writer": ["models:write"],
+        "admin": ["admin"],
+    }
+    return {
+        name: store.create(name, granted, tier="enterprise")[0] for name, granted in scopes.items()
+    }
 
 
 @pytest.fixture(scope="module")
-def client(serving_settings: Settings, champions: dict[str, LoggedRun],
-           keys: dict[str, str]) -> Iterator[TestClient]:
+def client(
+    serving_settings: Settings, champions: dict[str, LoggedRun], keys: dict[str, str]
+) -> Iterator[TestClient]:
     """The app with its lifespan running and both champions loaded, shared by a module."""
     with TestClient(create_app(serving_settings)) as test_client:
         wait_until_serving(test_client)

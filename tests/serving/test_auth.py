@@ -42,43 +42,62 @@ def rsa_key() -> rsa.RSAPrivateKey:
 @pytest.fixture(scope="module")
 def public_pem(rsa_key: rsa.RSAPrivateKey) -> str:
     """`rsa_key`'s public half, as the settings hold it."""
-    return rsa_key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    return (
+        rsa_key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
 
 
 @pytest.fixture(scope="module")
 def settings(tmp_path_factory: pytest.TempPathFactory, public_pem: str) -> Settings:
     """Settings accepting HS256 and RS256 tokens of one issuer and audience."""
-    return Settings(home=tmp_path_factory.mktemp("auth-home"), jwt_secret=SECRET,
-                    jwt_public_key=public_pem, jwt_issuer=ISSUER, jwt_audience=AUDIENCE)
+    return Settings(
+        home=tmp_path_factory.mktemp("auth-home"),
+        jwt_secret=SECRET,
+        jwt_public_key=public_pem,
+        jwt_issuer=ISSUER,
+        jwt_audience=AUDIENCE,
+    )
 
 
 def claims(**changes: Any) -> dict[str, Any]:
     now = int(time.time())
-    base = {"sub": "ops-dashboard", "scope": "predict models:read", "tier": "premium",
-            "iss": ISSUER, "aud": AUDIENCE, "iat": now, "exp": now + 300}
+    base = {
+        "sub": "ops-dashboard",
+        "scope": "predict models:read",
+        "tier": "premium",
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "iat": now,
+        "exp": now + 300,
+    }
     return {key: value for key, value in {**base, **changes}.items() if value is not None}
 
 
 def forge_hs256(payload: dict[str, Any], secret: bytes) -> str:
     """Sign by hand: PyJWT itself refuses a PEM key as an HMAC secret."""
+
     def part(data: bytes) -> str:
         return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
-    signing_input = ".".join(part(json.dumps(item).encode())
-                             for item in ({"alg": "HS256", "typ": "JWT"}, payload))
+    signing_input = ".".join(
+        part(json.dumps(item).encode()) for item in ({"alg": "HS256", "typ": "JWT"}, payload)
+    )
     signature = hmac.new(secret, signing_input.encode(), hashlib.sha256).digest()
     return f"{signing_input}.{part(signature)}"
 
 
 # ---- key store ----
 
+
 def test_created_key_verifies(tmp_path: Path) -> None:
     store = KeyStore(tmp_path / "keys.json")
     key, record = store.create("ci", ["predict", "models:read"], tier="premium")
     assert KEY_FORMAT.fullmatch(key) and key[3:15] == record.key_id
-    assert store.verify(key) == Principal("ci", frozenset({"predict", "models:read"}), "premium",
-                                          record.key_id)
+    assert store.verify(key) == Principal(
+        "ci", frozenset({"predict", "models:read"}), "premium", record.key_id
+    )
 
 
 def test_wrong_or_malformed_keys_fail(tmp_path: Path) -> None:
@@ -101,9 +120,14 @@ def test_file_holds_only_hashes_and_is_private(tmp_path: Path) -> None:
     assert not hasattr(record, "sha256")
 
 
-@pytest.mark.parametrize(("scopes", "tier", "named"), [
-    (["predict", "root"], "basic", "'root'"), ([], "basic", "scope"),
-    (["predict"], "platinum", "'platinum'")])
+@pytest.mark.parametrize(
+    ("scopes", "tier", "named"),
+    [
+        (["predict", "root"], "basic", "'root'"),
+        ([], "basic", "scope"),
+        (["predict"], "platinum", "'platinum'"),
+    ],
+)
 def test_create_validates(tmp_path: Path, scopes: list[str], tier: str, named: str) -> None:
     with pytest.raises(ValueError, match=named):
         KeyStore(tmp_path / "keys.json").create("ci", scopes, tier=tier)
@@ -123,8 +147,7 @@ def test_list_and_revoke(tmp_path: Path) -> None:
     store = KeyStore(tmp_path / "keys.json")
     kept, kept_record = store.create("kept", ["predict"])
     revoked, revoked_record = store.create("revoked", ["datasets"])
-    assert {record.key_id for record in store.list()} == {kept_record.key_id,
-                                                          revoked_record.key_id}
+    assert {record.key_id for record in store.list()} == {kept_record.key_id, revoked_record.key_id}
     store.revoke(revoked_record.key_id)
     assert store.verify(revoked) is None and store.verify(kept) is not None
     assert store.list() == [kept_record]
@@ -134,14 +157,16 @@ def test_list_and_revoke(tmp_path: Path) -> None:
 
 # ---- tokens ----
 
-def test_tokens_of_both_algorithms_verify(settings: Settings,
-                                          rsa_key: rsa.RSAPrivateKey) -> None:
+
+def test_tokens_of_both_algorithms_verify(settings: Settings, rsa_key: rsa.RSAPrivateKey) -> None:
     hs = verify_jwt(jwt.encode(claims(), SECRET, algorithm="HS256"), settings)
     assert hs == Principal("ops-dashboard", frozenset({"predict", "models:read"}), "premium", None)
-    token = jwt.encode(claims(scope=None, scopes=["training"], tier=None), rsa_key,
-                       algorithm="RS256")
-    assert verify_jwt(token, settings) == Principal("ops-dashboard", frozenset({"training"}),
-                                                    "basic", None)
+    token = jwt.encode(
+        claims(scope=None, scopes=["training"], tier=None), rsa_key, algorithm="RS256"
+    )
+    assert verify_jwt(token, settings) == Principal(
+        "ops-dashboard", frozenset({"training"}), "basic", None
+    )
 
 
 def invalid_tokens(rsa_key: rsa.RSAPrivateKey, public_pem: str) -> dict[str, tuple[str, str]]:
@@ -149,12 +174,18 @@ def invalid_tokens(rsa_key: rsa.RSAPrivateKey, public_pem: str) -> dict[str, tup
     now = int(time.time())
     return {
         "expired": (jwt.encode(claims(exp=now - 10), SECRET, algorithm="HS256"), "expired"),
-        "not yet valid": (jwt.encode(claims(nbf=now + 600), rsa_key, algorithm="RS256"),
-                          "not yet valid"),
-        "wrong issuer": (jwt.encode(claims(iss="https://evil.test"), SECRET, algorithm="HS256"),
-                         "issuer"),
-        "wrong audience": (jwt.encode(claims(aud="other-api"), SECRET, algorithm="HS256"),
-                           "audience"),
+        "not yet valid": (
+            jwt.encode(claims(nbf=now + 600), rsa_key, algorithm="RS256"),
+            "not yet valid",
+        ),
+        "wrong issuer": (
+            jwt.encode(claims(iss="https://evil.test"), SECRET, algorithm="HS256"),
+            "issuer",
+        ),
+        "wrong audience": (
+            jwt.encode(claims(aud="other-api"), SECRET, algorithm="HS256"),
+            "audience",
+        ),
         "no exp": (jwt.encode(claims(exp=None), SECRET, algorithm="HS256"), "exp"),
         "no sub": (jwt.encode(claims(sub=None), SECRET, algorithm="HS256"), "sub"),
         "wrong secret": (jwt.encode(claims(), SECRET + "x", algorithm="HS256"), "signature"),
@@ -165,8 +196,9 @@ def invalid_tokens(rsa_key: rsa.RSAPrivateKey, public_pem: str) -> dict[str, tup
     }
 
 
-def test_invalid_tokens_are_refused(settings: Settings, rsa_key: rsa.RSAPrivateKey,
-                                    public_pem: str) -> None:
+def test_invalid_tokens_are_refused(
+    settings: Settings, rsa_key: rsa.RSAPrivateKey, public_pem: str
+) -> None:
     for case, (token, reason) in invalid_tokens(rsa_key, public_pem).items():
         with pytest.raises(APIError) as caught:
             verify_jwt(token, settings)
@@ -175,7 +207,8 @@ def test_invalid_tokens_are_refused(settings: Settings, rsa_key: rsa.RSAPrivateK
 
 
 def test_hs256_is_refused_when_only_a_public_key_is_configured(
-        settings: Settings, public_pem: str) -> None:
+    settings: Settings, public_pem: str
+) -> None:
     rsa_only = settings.model_copy(update={"jwt_secret": None})
     with pytest.raises(APIError, match="algorithm 'HS256' is not accepted"):
         verify_jwt(forge_hs256(claims(), public_pem.encode()), rsa_only)
@@ -185,6 +218,7 @@ def test_hs256_is_refused_when_only_a_public_key_is_configured(
 
 
 # ---- through HTTP ----
+
 
 @pytest.fixture(scope="module")
 def api_keys(tmp_path_factory: pytest.TempPathFactory) -> tuple[KeyStore, dict[str, str]]:
@@ -237,16 +271,17 @@ def test_bad_api_key(client: TestClient, api_keys: tuple[KeyStore, dict[str, str
         assert error_of(response, 401)["code"] == "invalid_api_key"
 
 
-def test_scopes_are_enforced(client: TestClient,
-                             api_keys: tuple[KeyStore, dict[str, str]]) -> None:
+def test_scopes_are_enforced(client: TestClient, api_keys: tuple[KeyStore, dict[str, str]]) -> None:
     keys = api_keys[1]
     ok = client.get("/predict", headers={"X-API-Key": keys["predictor"]})
     assert ok.status_code == 200 and ok.json() == {"subject": "predictor", "tier": "basic"}
     error = error_of(client.get("/predict", headers={"X-API-Key": keys["reader"]}), 403)
     assert error["code"] == "insufficient_scope" and "'predict'" in error["message"]
     assert error["details"] == {"required_scope": "predict", "granted_scopes": ["models:read"]}
-    assert error_of(client.get("/admin", headers={"X-API-Key": keys["predictor"]}),
-                    403)["code"] == "insufficient_scope"
+    assert (
+        error_of(client.get("/admin", headers={"X-API-Key": keys["predictor"]}), 403)["code"]
+        == "insufficient_scope"
+    )
     for path in ("/predict", "/admin", "/models"):
         assert client.get(path, headers={"X-API-Key": keys["admin"]}).status_code == 200
 
@@ -259,8 +294,10 @@ def test_bearer_tokens(client: TestClient, rsa_key: rsa.RSAPrivateKey) -> None:
     response = client.get("/models", headers={"Authorization": f"bearer {expired}"})
     assert error_of(response, 401)["code"] == "invalid_token"
     assert 'error="invalid_token"' in response.headers["WWW-Authenticate"]
-    assert error_of(client.get("/admin", headers={"Authorization": f"Bearer {token}"}),
-                    403)["code"] == "insufficient_scope"
+    assert (
+        error_of(client.get("/admin", headers={"Authorization": f"Bearer {token}"}), 403)["code"]
+        == "insufficient_scope"
+    )
 
 
 def test_openapi_documents_both_schemes(client: TestClient) -> None:

@@ -38,8 +38,7 @@ def request(cpu: float) -> BottleneckRequest:
     return BottleneckRequest.model_validate(body)
 
 
-def test_concurrent_requests_share_batches_and_get_their_own_answers(
-        loaded: LoadedModel) -> None:
+def test_concurrent_requests_share_batches_and_get_their_own_answers(loaded: LoadedModel) -> None:
     responder = CountingResponder(BOTTLENECK.family, BOTTLENECK.query, BOTTLENECK.answer)
     object.__setattr__(responder, "calls", [])
     bodies = [request(float(cpu)) for cpu in range(10, 90, 4)]
@@ -62,9 +61,11 @@ def test_a_request_that_cannot_be_answered_fails_alone(loaded: LoadedModel) -> N
 
     async def ask() -> list[Any]:
         batcher = MicroBatcher()
-        return await asyncio.gather(batcher.submit(BOTTLENECK, loaded, good),
-                                    batcher.submit(BOTTLENECK, loaded, broken),
-                                    return_exceptions=True)
+        return await asyncio.gather(
+            batcher.submit(BOTTLENECK, loaded, good),
+            batcher.submit(BOTTLENECK, loaded, broken),
+            return_exceptions=True,
+        )
 
     answered, failed = asyncio.run(ask())
 

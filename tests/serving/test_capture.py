@@ -14,16 +14,19 @@ from serving.metrics import Metrics
 from support import free_port
 
 
-def capture_into(store: ObjectStore, metrics: Metrics, buffer_rows: int = 1000
-                 ) -> PredictionCapture:
-    return PredictionCapture(store, metrics, batch_rows=50, flush_seconds=60,
-                             buffer_rows=buffer_rows)
+def capture_into(
+    store: ObjectStore, metrics: Metrics, buffer_rows: int = 1000
+) -> PredictionCapture:
+    return PredictionCapture(
+        store, metrics, batch_rows=50, flush_seconds=60, buffer_rows=buffer_rows
+    )
 
 
 def record(capture: PredictionCapture, count: int, family: str = "bottleneck") -> None:
     for i in range(count):
-        capture.record(family, "3", f"req-{family}-{i}", json.dumps({"cpu": [i]}),
-                       {"p": i / count}, 1.5)
+        capture.record(
+            family, "3", f"req-{family}-{i}", json.dumps({"cpu": [i]}), {"p": i / count}, 1.5
+        )
 
 
 def captured(store: ObjectStore) -> pd.DataFrame:
@@ -42,15 +45,18 @@ def test_every_row_lands_as_parquet_across_a_clean_shutdown(tmp_path: Path) -> N
     frame = captured(store)
     assert len(frame) == 127 and frame["request_id"].is_unique
     assert set(frame["family"]) == {"bottleneck", "failure"}
-    assert all(k.startswith(("captures/bottleneck/date=", "captures/failure/date="))
-               for k in store.list("captures/"))
+    assert all(
+        k.startswith(("captures/bottleneck/date=", "captures/failure/date="))
+        for k in store.list("captures/")
+    )
     assert json.loads(frame.loc[0, "inputs"]) == {"cpu": [0]}
     assert metrics.captured._value.get() == 127 and capture.pending() == 0
 
 
 def test_a_failing_store_keeps_rows_for_the_next_flush(tmp_path: Path) -> None:
-    dead = Settings(home=tmp_path, s3_endpoint=f"127.0.0.1:{free_port()}",
-                    s3_access_key="k", s3_secret_key="s")
+    dead = Settings(
+        home=tmp_path, s3_endpoint=f"127.0.0.1:{free_port()}", s3_access_key="k", s3_secret_key="s"
+    )
     metrics = Metrics()
     capture = capture_into(open_store(dead), metrics)
     record(capture, 10)
@@ -70,5 +76,6 @@ def test_a_full_buffer_drops_the_oldest_rows_and_counts_them(tmp_path: Path) -> 
     capture.flush()
 
     assert metrics.dropped._value.get() == 3
-    assert list(captured(capture.store)["request_id"]) == [f"req-bottleneck-{i}"
-                                                           for i in range(3, 8)]
+    assert list(captured(capture.store)["request_id"]) == [
+        f"req-bottleneck-{i}" for i in range(3, 8)
+    ]

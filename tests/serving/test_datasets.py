@@ -31,11 +31,15 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
     return frame.to_csv(index=False).encode()
 
 
-def upload(client: TestClient, key: str, name: str, filename: str, data: bytes,
-           kind: str = "telemetry") -> httpx.Response:
-    return client.post(UPLOAD, files={"file": (filename, data)},
-                       data={"name": name, "kind": kind, "licence": "CC0-1.0"},
-                       headers={"X-API-Key": key})
+def upload(
+    client: TestClient, key: str, name: str, filename: str, data: bytes, kind: str = "telemetry"
+) -> httpx.Response:
+    return client.post(
+        UPLOAD,
+        files={"file": (filename, data)},
+        data={"name": name, "kind": kind, "licence": "CC0-1.0"},
+        headers={"X-API-Key": key},
+    )
 
 
 def stored_names(settings: Settings) -> list[str]:
@@ -49,7 +53,8 @@ def admin(keys: dict[str, str]) -> dict[str, str]:
 
 
 def test_upload_creates_a_version_and_identical_content_returns_it(
-        client: TestClient, keys: dict[str, str]) -> None:
+    client: TestClient, keys: dict[str, str]
+) -> None:
     data = csv_bytes(telemetry(seed=1))
 
     first = upload(client, keys["admin"], "upload-twice", "metrics.csv", data)
@@ -80,13 +85,21 @@ def test_parquet_and_json_lines_uploads(client: TestClient, keys: dict[str, str]
     assert (from_parquet.json()["rows"], from_lines.json()["rows"]) == (120, 60)
 
 
-@pytest.mark.parametrize(("column", "value", "rule"), [
-    ("cpu_utilization", 150.0, "0 <= cpu_utilization <= 100"),
-    ("memory_usage", float("nan"), "values must not be empty"),  # NaN in the sample rows
-])
+@pytest.mark.parametrize(
+    ("column", "value", "rule"),
+    [
+        ("cpu_utilization", 150.0, "0 <= cpu_utilization <= 100"),
+        ("memory_usage", float("nan"), "values must not be empty"),  # NaN in the sample rows
+    ],
+)
 def test_invalid_data_is_refused_and_nothing_is_stored(
-        client: TestClient, keys: dict[str, str], serving_settings: Settings,
-        column: str, value: float, rule: str) -> None:
+    client: TestClient,
+    keys: dict[str, str],
+    serving_settings: Settings,
+    column: str,
+    value: float,
+    rule: str,
+) -> None:
     frame = telemetry(seed=4)
     frame.loc[3, column] = value
     before = stored_names(serving_settings)
@@ -102,17 +115,26 @@ def test_invalid_data_is_refused_and_nothing_is_stored(
     assert stored_names(serving_settings) == before
 
 
-@pytest.mark.parametrize(("fields", "filename", "code", "field"), [
-    ({"kind": "logs"}, "m.csv", "validation_error", "kind"),
-    ({"name": "Not A Name"}, "m.csv", "validation_error", "name"),
-    ({}, "m.txt", "unsupported_format", None),
-])
+@pytest.mark.parametrize(
+    ("fields", "filename", "code", "field"),
+    [
+        ({"kind": "logs"}, "m.csv", "validation_error", "kind"),
+        ({"name": "Not A Name"}, "m.csv", "validation_error", "name"),
+        ({}, "m.txt", "unsupported_format", None),
+    ],
+)
 def test_unknown_kind_bad_name_and_unsupported_suffix_are_400(
-        client: TestClient, admin: dict[str, str], fields: dict[str, str], filename: str,
-        code: str, field: str | None) -> None:
+    client: TestClient,
+    admin: dict[str, str],
+    fields: dict[str, str],
+    filename: str,
+    code: str,
+    field: str | None,
+) -> None:
     form = {"name": "fine-name", "kind": "telemetry"} | fields
-    answer = client.post(UPLOAD, files={"file": (filename, csv_bytes(telemetry(seed=5)))},
-                         data=form, headers=admin)
+    answer = client.post(
+        UPLOAD, files={"file": (filename, csv_bytes(telemetry(seed=5)))}, data=form, headers=admin
+    )
 
     assert answer.status_code == 400, answer.text
     error = answer.json()["error"]
@@ -121,16 +143,19 @@ def test_unknown_kind_bad_name_and_unsupported_suffix_are_400(
 
 
 def test_a_body_above_the_limit_is_413_declared_or_streamed(
-        serving_settings: Settings, admin: dict[str, str]) -> None:
+    serving_settings: Settings, admin: dict[str, str]
+) -> None:
     app = create_app(serving_settings.model_copy(update={"upload_max_bytes": 1000}))
     client = TestClient(app)  # no lifespan: the datasets routes need no model loaded
     files = {"file": ("big.csv", csv_bytes(telemetry(seed=6)))}
-    encoded = httpx.Request("POST", "http://test", files=files,
-                            data={"name": "too-big", "kind": "telemetry"})
+    encoded = httpx.Request(
+        "POST", "http://test", files=files, data={"name": "too-big", "kind": "telemetry"}
+    )
     streamed_headers = admin | {"Content-Type": encoded.headers["Content-Type"]}
 
-    declared = client.post(UPLOAD, files=files, data={"name": "too-big", "kind": "telemetry"},
-                           headers=admin)
+    declared = client.post(
+        UPLOAD, files=files, data={"name": "too-big", "kind": "telemetry"}, headers=admin
+    )
     streamed = client.post(UPLOAD, content=iter([encoded.read()]), headers=streamed_headers)
 
     for answer in (declared, streamed):
@@ -148,8 +173,9 @@ def test_datasets_need_the_datasets_scope(client: TestClient, keys: dict[str, st
     assert (listing.status_code, uploaded.status_code) == (403, 403)
 
 
-def test_list_and_read_versions(client: TestClient, keys: dict[str, str],
-                                admin: dict[str, str]) -> None:
+def test_list_and_read_versions(
+    client: TestClient, keys: dict[str, str], admin: dict[str, str]
+) -> None:
     old = upload(client, keys["admin"], "two-versions", "a.csv", csv_bytes(telemetry(seed=8)))
     new = upload(client, keys["admin"], "two-versions", "b.csv", csv_bytes(telemetry(seed=9)))
     old_version, new_version = old.json()["version"], new.json()["version"]
@@ -171,19 +197,29 @@ def test_list_and_read_versions(client: TestClient, keys: dict[str, str],
 
 
 def test_delete_is_refused_while_a_model_was_trained_on_it(
-        client: TestClient, keys: dict[str, str], admin: dict[str, str],
-        serving_settings: Settings, champions: dict[str, LoggedRun]) -> None:
+    client: TestClient,
+    keys: dict[str, str],
+    admin: dict[str, str],
+    serving_settings: Settings,
+    champions: dict[str, LoggedRun],
+) -> None:
     stored = upload(client, keys["admin"], "trained-on", "m.csv", csv_bytes(telemetry(seed=10)))
     dataset_id = stored.json()["dataset_id"]
     registry, model_version = Registry(serving_settings), champions["failure"].version
-    registry.tag_version("failure", model_version, {
-        "dataset.name": "trained-on", "dataset.version": stored.json()["version"]})
+    registry.tag_version(
+        "failure",
+        model_version,
+        {"dataset.name": "trained-on", "dataset.version": stored.json()["version"]},
+    )
     try:
-        refused = [client.delete(f"/v1/datasets/{i}", headers=admin).status_code
-                   for i in (dataset_id, "trained-on")]
+        refused = [
+            client.delete(f"/v1/datasets/{i}", headers=admin).status_code
+            for i in (dataset_id, "trained-on")
+        ]
         answer = client.delete(f"/v1/datasets/{dataset_id}", headers=admin)
-        forced = client.delete(f"/v1/datasets/{dataset_id}", params={"force": "true"},
-                               headers=admin)
+        forced = client.delete(
+            f"/v1/datasets/{dataset_id}", params={"force": "true"}, headers=admin
+        )
     finally:
         for tag in ("dataset.name", "dataset.version"):
             registry.client.delete_model_version_tag("failure", model_version, tag)
@@ -191,15 +227,16 @@ def test_delete_is_refused_while_a_model_was_trained_on_it(
     assert refused == [409, 409]
     assert answer.json()["error"]["code"] == "dataset_in_use"
     assert answer.json()["error"]["details"]["models"] == [
-        {"model": "failure", "version": model_version, "dataset": dataset_id}]
+        {"model": "failure", "version": model_version, "dataset": dataset_id}
+    ]
     assert forced.status_code == 204
     assert client.get(f"/v1/datasets/{dataset_id}", headers=admin).status_code == 404
     assert client.delete(f"/v1/datasets/{dataset_id}", headers=admin).status_code == 404
 
 
 def test_deleting_an_unused_dataset_removes_every_version(
-        client: TestClient, keys: dict[str, str], admin: dict[str, str],
-        serving_settings: Settings) -> None:
+    client: TestClient, keys: dict[str, str], admin: dict[str, str], serving_settings: Settings
+) -> None:
     for seed in (11, 12):
         upload(client, keys["admin"], "unused", "m.csv", csv_bytes(telemetry(seed=seed)))
 
@@ -210,11 +247,15 @@ def test_deleting_an_unused_dataset_removes_every_version(
 
 
 def test_delete_answers_503_when_mlflow_is_unreachable(
-        serving_settings: Settings, keys: dict[str, str], admin: dict[str, str],
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    serving_settings: Settings,
+    keys: dict[str, str],
+    admin: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
-    client = TestClient(create_app(serving_settings.model_copy(
-        update={"mlflow_port": free_port()})))
+    client = TestClient(
+        create_app(serving_settings.model_copy(update={"mlflow_port": free_port()}))
+    )
     stored = upload(client, keys["admin"], "kept", "m.csv", csv_bytes(telemetry(seed=13)))
 
     answer = client.delete(f"/v1/datasets/{stored.json()['dataset_id']}", headers=admin)

@@ -92,15 +92,17 @@ def test_validation_error_names_each_field(client: TestClient) -> None:
 
 def test_missing_field_and_wrong_type(client: TestClient) -> None:
     body = {"features": {"cpu_utilization": ["high"]}}
-    details = assert_envelope(client.post("/predict", json=body), 400,
-                              "validation_error")["error"]["details"]
+    details = assert_envelope(client.post("/predict", json=body), 400, "validation_error")["error"][
+        "details"
+    ]
     assert details["prediction_horizon"] == "Field required"
     assert "features.cpu_utilization.0" in details
 
 
 def test_malformed_json_is_a_body_error(client: TestClient) -> None:
-    response = client.post("/predict", content=b"{not json",
-                           headers={"Content-Type": "application/json"})
+    response = client.post(
+        "/predict", content=b"{not json", headers={"Content-Type": "application/json"}
+    )
     details = assert_envelope(response, 400, "validation_error")["error"]["details"]
     assert list(details) == ["body"]
 
@@ -108,8 +110,11 @@ def test_malformed_json_is_a_body_error(client: TestClient) -> None:
 def test_api_error_keeps_status_details_and_headers(client: TestClient) -> None:
     response = client.get("/conflict")
     envelope = assert_envelope(response, 409, "conflict")
-    assert envelope["error"] == {"code": "conflict", "message": "Already there",
-                                 "details": {"name": "cpu"}}
+    assert envelope["error"] == {
+        "code": "conflict",
+        "message": "Already there",
+        "details": {"name": "cpu"},
+    }
     assert response.headers["X-Extra"] == "yes"
 
 
@@ -130,8 +135,9 @@ def test_other_http_errors_get_a_generic_code(client: TestClient) -> None:
     assert envelope["error"]["message"]
 
 
-def test_internal_error_hides_the_traceback(client: TestClient,
-                                             caplog: pytest.LogCaptureFixture) -> None:
+def test_internal_error_hides_the_traceback(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
     with caplog.at_level(logging.ERROR, logger="serving.errors"):
         response = client.get("/boom", headers={"X-Request-ID": "trace-500"})
     envelope = assert_envelope(response, 500, "internal_error")
@@ -148,8 +154,9 @@ def test_request_id_is_echoed(client: TestClient) -> None:
 
 
 @pytest.mark.parametrize("sent", [None, "", "has spaces", "x" * 129, "semi;colon"])
-def test_request_id_is_generated_when_absent_or_unsafe(client: TestClient,
-                                                        sent: str | None) -> None:
+def test_request_id_is_generated_when_absent_or_unsafe(
+    client: TestClient, sent: str | None
+) -> None:
     headers = {} if sent is None else {"X-Request-ID": sent}
     first = client.post("/predict", json={}, headers=headers)
     second = client.post("/predict", json={}, headers=headers)

@@ -22,8 +22,9 @@ def silent_port() -> Iterator[int]:
         yield listener.getsockname()[1]
 
 
-def test_status_reports_components_models_and_host(client: TestClient, keys: dict[str, str],
-                                                   serving_settings: Settings) -> None:
+def test_status_reports_components_models_and_host(
+    client: TestClient, keys: dict[str, str], serving_settings: Settings
+) -> None:
     answer = client.get("/v1/infrastructure/status", headers={"X-API-Key": keys["reader"]})
 
     assert answer.status_code == 200, answer.text
@@ -44,7 +45,8 @@ def test_status_reports_components_models_and_host(client: TestClient, keys: dic
 
 
 def test_a_component_that_never_answers_is_down_within_the_timeout(
-        serving_settings: Settings, keys: dict[str, str], silent_port: int) -> None:
+    serving_settings: Settings, keys: dict[str, str], silent_port: int
+) -> None:
     settings = serving_settings.model_copy(update={"prefect_port": silent_port})
     with TestClient(create_app(settings)) as client:
         began = time.monotonic()

@@ -28,9 +28,12 @@ ALLOCATION = {"cpu_cores": 64, "memory_gb": 256}
 @pytest.fixture(scope="module")
 def api_url(serving_settings: Settings, champions: dict[str, LoggedRun]) -> Iterator[str]:
     """The API under uvicorn, its models loaded; basic-tier keys get 2 requests a minute."""
-    settings = serving_settings.model_copy(update={
-        "api_port": free_port(), "rate_limits": {"basic": 2, "premium": 1000,
-                                                 "enterprise": 10000}})
+    settings = serving_settings.model_copy(
+        update={
+            "api_port": free_port(),
+            "rate_limits": {"basic": 2, "premium": 1000, "enterprise": 10000},
+        }
+    )
     with Supervisor(settings, [api_component(settings)]), Client(f"{settings.api_url}/v1") as c:
         deadline = time.monotonic() + 30
         while not c.status()["ready"] and time.monotonic() < deadline:
@@ -43,14 +46,20 @@ def test_seed_sdk_example_runs_with_names_adapted(api_url: str, keys: dict[str, 
         client = AsyncClient(api_key=keys["predict"], base_url=api_url)
         prediction = await client.predict_bottleneck(
             system_id="prod-cluster-01",
-            features={"cpu_utilization": [65.2, 72.1, 68.5],
-                      "memory_usage": [78.9, 82.3, 80.1], "disk_io": [1200, 1350, 1275]},
+            features={
+                "cpu_utilization": [65.2, 72.1, 68.5],
+                "memory_usage": [78.9, 82.3, 80.1],
+                "disk_io": [1200, 1350, 1275],
+            },
             horizon_minutes=30,
         )
         assert 0 <= prediction.probability <= 1
         assert prediction.time_to_bottleneck is None or prediction.time_to_bottleneck > 0
-        assert prediction.metadata.imputed_inputs == ["network_io", "agent_queue_depth",
-                                                      "active_tasks"]
+        assert prediction.metadata.imputed_inputs == [
+            "network_io",
+            "agent_queue_depth",
+            "active_tasks",
+        ]
 
         optimization = await client.optimize_resources(
             system_id="prod-cluster-01",
@@ -81,14 +90,15 @@ def test_seed_sdk_example_runs_with_names_adapted(api_url: str, keys: dict[str, 
     asyncio.run(main())
 
 
-def test_sync_client_predicts_and_reads_the_registry(api_url: str, keys: dict[str, str],
-                                                     champions: dict[str, LoggedRun]) -> None:
+def test_sync_client_predicts_and_reads_the_registry(
+    api_url: str, keys: dict[str, str], champions: dict[str, LoggedRun]
+) -> None:
     body = bottleneck_body()
     with Client(api_url, api_key=keys["admin"]) as client:
-        bottleneck = client.predict_bottleneck(body["system_id"], body["features"],
-                                               horizon_minutes=60)
-        failure = client.predict_failure("prod-cluster-01",
-                                         failure_body()["monitoring_data"])
+        bottleneck = client.predict_bottleneck(
+            body["system_id"], body["features"], horizon_minutes=60
+        )
+        failure = client.predict_failure("prod-cluster-01", failure_body()["monitoring_data"])
         models = client.list_models()
 
     assert bottleneck.metadata.model_version == champions["bottleneck"].version
@@ -104,8 +114,10 @@ def test_errors_arrive_as_typed_exceptions(api_url: str, keys: dict[str, str]) -
             client.predict_bottleneck(body["system_id"], body["features"])
         with pytest.raises(NotFoundError):
             client.get_model("no-such-model")
-    with (Client(api_url, api_key="fw_wrong_key", max_retries=0) as stranger,
-          pytest.raises(AuthenticationError) as refused):
+    with (
+        Client(api_url, api_key="fw_wrong_key", max_retries=0) as stranger,
+        pytest.raises(AuthenticationError) as refused,
+    ):
         stranger.list_models()
 
     assert "features.memory_usage.0" in invalid.value.details
@@ -126,16 +138,21 @@ def test_rate_limit_error_carries_retry_after(api_url: str, serving_settings: Se
 
 def test_seed_batch_and_streaming_examples_run(api_url: str, keys: dict[str, str]) -> None:
     features = bottleneck_body()["features"]
-    batch_requests = [{"system_id": f"cluster-{i:02d}", "features": features}
-                      for i in range(1, 11)]
+    batch_requests = [{"system_id": f"cluster-{i:02d}", "features": features} for i in range(1, 11)]
     batch_requests[3] = {"system_id": "cluster-04", "features": {"cpu_utilization": [200]}}
 
     async def main() -> tuple[list, list]:
         client = AsyncClient(api_key=keys["predict"], base_url=api_url)
         batch_results = await client.batch_predict_bottlenecks(batch_requests)
-        events = [event async for event in client.stream_predictions(
-            system_id="cluster-01", prediction_types=["bottleneck", "failure_prevention"],
-            update_interval=1, max_events=2)]
+        events = [
+            event
+            async for event in client.stream_predictions(
+                system_id="cluster-01",
+                prediction_types=["bottleneck", "failure_prevention"],
+                update_interval=1,
+                max_events=2,
+            )
+        ]
         await client.close()
         return batch_results, events
 

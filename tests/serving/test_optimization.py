@@ -11,22 +11,29 @@ from support import bottleneck_body
 SEED_REQUEST = {
     "system_id": "prod-cluster-01",
     "current_allocation": {"cpu_cores": 64, "memory_gb": 256, "gpu_count": 4, "storage_gb": 1000},
-    "workload_forecast": {"predicted_load": [0.65, 0.78, 0.82, 0.69],
-                          "peak_hours": ["09:00", "14:00", "19:00"],
-                          "agent_distribution": {"backend-staff": 0.4, "other": 0.6}},
-    "objectives": {"minimize_cost": 0.3, "maximize_performance": 0.4,
-                   "maintain_reliability": 0.3},
-    "constraints": {"max_cost_increase": 0.15, "min_performance_level": 0.95,
-                    "availability_requirement": 0.999},
+    "workload_forecast": {
+        "predicted_load": [0.65, 0.78, 0.82, 0.69],
+        "peak_hours": ["09:00", "14:00", "19:00"],
+        "agent_distribution": {"backend-staff": 0.4, "other": 0.6},
+    },
+    "objectives": {"minimize_cost": 0.3, "maximize_performance": 0.4, "maintain_reliability": 0.3},
+    "constraints": {
+        "max_cost_increase": 0.15,
+        "min_performance_level": 0.95,
+        "availability_requirement": 0.999,
+    },
 }
 
 
 def hot_problem(**changes: object) -> Problem:
-    facts = {"current": {"cpu_cores": 64.0, "memory_gb": 256.0},
-             "utilisation": {"cpu_cores": 0.9, "memory_gb": 0.6},
-             "weights": {"minimize_cost": 0.3, "maximize_performance": 0.7},
-             "max_cost_increase": 0.3, "min_performance": 0.95,
-             "unit_costs": DEFAULT_UNIT_COSTS}
+    facts = {
+        "current": {"cpu_cores": 64.0, "memory_gb": 256.0},
+        "utilisation": {"cpu_cores": 0.9, "memory_gb": 0.6},
+        "weights": {"minimize_cost": 0.3, "maximize_performance": 0.7},
+        "max_cost_increase": 0.3,
+        "min_performance": 0.95,
+        "unit_costs": DEFAULT_UNIT_COSTS,
+    }
     return Problem(**(facts | changes))
 
 
@@ -53,22 +60,30 @@ def test_an_impossible_ceiling_is_reported_as_infeasible() -> None:
 
 
 def test_seed_request_gets_a_plan_alternatives_and_bottleneck_risk(
-        client: TestClient, keys: dict[str, str]) -> None:
-    body = SEED_REQUEST | {"current_utilization": {"cpu_cores": 0.8, "memory_gb": 0.75},
-                           "features": bottleneck_body()["features"]}
+    client: TestClient, keys: dict[str, str]
+) -> None:
+    body = SEED_REQUEST | {
+        "current_utilization": {"cpu_cores": 0.8, "memory_gb": 0.75},
+        "features": bottleneck_body()["features"],
+    }
 
-    answer = client.post("/v1/predict/resource-optimization", json=body,
-                         headers={"X-API-Key": keys["predict"]})
+    answer = client.post(
+        "/v1/predict/resource-optimization", json=body, headers={"X-API-Key": keys["predict"]}
+    )
 
     assert answer.status_code == 200, answer.text
     result = answer.json()
     optimization = result["optimization"]
     assert set(optimization["recommended_allocation"]) == set(SEED_REQUEST["current_allocation"])
     assert optimization["expected_outcomes"]["cost_change"] <= 0.15 + 1e-9
-    assert [a["name"] for a in result["alternatives"]] == ["cost_optimized",
-                                                           "performance_optimized"]
-    assert result["alternatives"][0]["cost_change"] <= optimization["expected_outcomes"][
-        "cost_change"] + 1e-9
+    assert [a["name"] for a in result["alternatives"]] == [
+        "cost_optimized",
+        "performance_optimized",
+    ]
+    assert (
+        result["alternatives"][0]["cost_change"]
+        <= optimization["expected_outcomes"]["cost_change"] + 1e-9
+    )
     assert 0 <= result["bottleneck_risk"]["probability"] <= 1
     steps = optimization["implementation_plan"]
     assert [s["step"] for s in steps] == list(range(1, len(steps) + 1))
@@ -76,7 +91,8 @@ def test_seed_request_gets_a_plan_alternatives_and_bottleneck_risk(
 
 def test_unknown_resources_are_refused(client: TestClient, keys: dict[str, str]) -> None:
     body = SEED_REQUEST | {"current_allocation": {"quantum_bits": 5}}
-    answer = client.post("/v1/predict/resource-optimization", json=body,
-                         headers={"X-API-Key": keys["predict"]})
+    answer = client.post(
+        "/v1/predict/resource-optimization", json=body, headers={"X-API-Key": keys["predict"]}
+    )
     assert answer.status_code == 400
     assert any(k.startswith("current_allocation") for k in answer.json()["error"]["details"])

@@ -132,8 +132,11 @@ def test_headers() -> None:
 
 def test_rate_limited_error() -> None:
     error = rate_limited_error(RateDecision(False, 100, 0, 59.4, 1))
-    assert (error.status, error.code, error.message) == (429, "rate_limit_exceeded",
-                                                         "Request rate limit exceeded")
+    assert (error.status, error.code, error.message) == (
+        429,
+        "rate_limit_exceeded",
+        "Request rate limit exceeded",
+    )
     assert set(error.details) == {"retry_after", "limit", "remaining", "reset_time"}
     assert (error.details["retry_after"], error.details["limit"]) == (1, 100)
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", error.details["reset_time"])
@@ -186,8 +189,19 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     import redis
 
     port = free_port()
-    command = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-               "--appendonly", "no", "--dir", str(tmp_path_factory.mktemp("redis"))]
+    command = [
+        binary,
+        "--port",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--dir",
+        str(tmp_path_factory.mktemp("redis")),
+    ]
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     client = redis.Redis(port=port)
     deadline = time.monotonic() + 10

@@ -17,16 +17,22 @@ from serving.main import create_app
 from support import wait_until_serving
 
 # Dependencies that may be down here (no Prefect server in this module) answer 502/503 by design.
-DEPENDENCY_CODES = {"orchestrator_unavailable", "deployment_missing", "registry_unavailable",
-                    "model_not_ready", "model_load_failed"}
+DEPENDENCY_CODES = {
+    "orchestrator_unavailable",
+    "deployment_missing",
+    "registry_unavailable",
+    "model_not_ready",
+    "model_load_failed",
+}
 # The prediction stream sends `max_events` (unbounded when absent), at least a second apart.
 STREAM = "GET /v1/predict/stream"
 SHORT_STREAM = {"max_events": 2, "update_interval": 1}
 
 
 @pytest.fixture(scope="module")
-def api_schema(serving_settings: Settings, champions: dict[str, LoggedRun]
-               ) -> Iterator[schemathesis.schemas.BaseSchema]:
+def api_schema(
+    serving_settings: Settings, champions: dict[str, LoggedRun]
+) -> Iterator[schemathesis.schemas.BaseSchema]:
     """The app's OpenAPI schema, with the app running; champions restored after."""
     app = create_app(serving_settings)
     with TestClient(app) as client:
@@ -45,8 +51,9 @@ def shorten_stream(case: schemathesis.Case) -> None:
     case.query = dict(case.query or {})
     for name, short in SHORT_STREAM.items():
         value = case.query.get(name)
-        if value is None or (isinstance(value, int | float) and not isinstance(value, bool)
-                             and value > short):
+        if value is None or (
+            isinstance(value, int | float) and not isinstance(value, bool) and value > short
+        ):
             case.query[name] = short
 
 
@@ -54,8 +61,9 @@ def check_operation(operation: schemathesis.APIOperation, key: str) -> None:
     """Generated requests for one operation never get a 500, and errors use the envelope."""
 
     @given(case=operation.as_strategy())
-    @hypothesis_settings(max_examples=10, deadline=None, database=None,
-                         suppress_health_check=list(HealthCheck))
+    @hypothesis_settings(
+        max_examples=10, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
     def check(case: schemathesis.Case) -> None:
         case.headers = {**(case.headers or {}), "X-API-Key": key}
         shorten_stream(case)
@@ -69,8 +77,9 @@ def check_operation(operation: schemathesis.APIOperation, key: str) -> None:
     check()
 
 
-def test_no_generated_input_causes_a_server_error(api_schema: schemathesis.schemas.BaseSchema,
-                                                  keys: dict[str, str]) -> None:
+def test_no_generated_input_causes_a_server_error(
+    api_schema: schemathesis.schemas.BaseSchema, keys: dict[str, str]
+) -> None:
     operations = [result.ok() for result in api_schema.get_all_operations()]
     assert len(operations) >= 10
     for operation in operations:

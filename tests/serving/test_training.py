@@ -31,14 +31,17 @@ DEPLOYED = ("bottleneck", "failure")  # no train-incident deployment: the 503 ca
 
 @contextmanager
 def prefect_client(settings: Settings) -> Iterator[SyncPrefectClient]:
-    with temporary_settings(updates={PREFECT_API_URL: settings.prefect_api_url}), \
-            get_client(sync_client=True) as client:
+    with (
+        temporary_settings(updates={PREFECT_API_URL: settings.prefect_api_url}),
+        get_client(sync_client=True) as client,
+    ):
         yield client
 
 
 @pytest.fixture(scope="module")
-def api_settings(serving_settings: Settings, tmp_path_factory: pytest.TempPathFactory
-                 ) -> Iterator[Settings]:
+def api_settings(
+    serving_settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Settings]:
     """The serving settings, with a Prefect server of its own (its database in another home)."""
     settings = serving_settings.model_copy(update={"prefect_port": free_port()})
     server = settings.model_copy(update={"home": tmp_path_factory.mktemp("training-prefect")})
@@ -51,8 +54,7 @@ def api_settings(serving_settings: Settings, tmp_path_factory: pytest.TempPathFa
 @pytest.fixture(scope="module")
 def api(api_settings: Settings, keys: dict[str, str]) -> Iterator[TestClient]:
     """The app against this module's Prefect server, as admin."""
-    with TestClient(create_app(api_settings),
-                    headers={"X-API-Key": keys["admin"]}) as test_client:
+    with TestClient(create_app(api_settings), headers={"X-API-Key": keys["admin"]}) as test_client:
         yield test_client
 
 
@@ -63,7 +65,8 @@ def start(api: TestClient, family: str = "bottleneck", **parameters: object) -> 
 
 
 def test_starting_a_job_creates_a_flow_run_of_the_deployment(
-        api: TestClient, api_settings: Settings) -> None:
+    api: TestClient, api_settings: Settings
+) -> None:
     job = start(api, rounds=50, eta=0.1, max_depth=3)
 
     with prefect_client(api_settings) as client:
@@ -77,8 +80,7 @@ def test_starting_a_job_creates_a_flow_run_of_the_deployment(
     assert job["created_at"] and job["started_at"] is None
 
 
-def test_jobs_are_listed_newest_first_and_filtered(api: TestClient,
-                                                   api_settings: Settings) -> None:
+def test_jobs_are_listed_newest_first_and_filtered(api: TestClient, api_settings: Settings) -> None:
     older, newer = start(api, "bottleneck"), start(api, "failure")
     with prefect_client(api_settings) as client:
         client.set_flow_run_state(uuid.UUID(newer["job_id"]), Running(), force=True)
@@ -95,16 +97,19 @@ def test_jobs_are_listed_newest_first_and_filtered(api: TestClient,
 
 
 def test_a_job_reports_its_progress_through_the_task_runs(
-        api: TestClient, api_settings: Settings) -> None:
+    api: TestClient, api_settings: Settings
+) -> None:
     job = start(api)
     pending = api.get(f"/v1/training/jobs/{job['job_id']}").json()
     with prefect_client(api_settings) as client:
         run_id = uuid.UUID(job["job_id"])
         client.set_flow_run_state(run_id, Running(), force=True)
-        for key, (name, state) in enumerate([("load-dataset", Completed()),
-                                             ("fit-and-evaluate", Running())]):
-            client.create_task_run(task(name=name)(lambda: None), run_id, str(key),
-                                   name=f"{name}-0", state=state)
+        for key, (name, state) in enumerate(
+            [("load-dataset", Completed()), ("fit-and-evaluate", Running())]
+        ):
+            client.create_task_run(
+                task(name=name)(lambda: None), run_id, str(key), name=f"{name}-0", state=state
+            )
 
     running = api.get(f"/v1/training/jobs/{job['job_id']}").json()
 
@@ -114,18 +119,24 @@ def test_a_job_reports_its_progress_through_the_task_runs(
 
 
 def test_a_completed_job_reports_the_metrics_its_training_run_logged(
-        api: TestClient, api_settings: Settings) -> None:
+    api: TestClient, api_settings: Settings
+) -> None:
     job = start(api)
     mlflow = MlflowClient(api_settings.mlflow_tracking_uri)
     with prefect_client(api_settings) as client:
         client.set_flow_run_state(uuid.UUID(job["job_id"]), Running(), force=True)
         experiment = mlflow.get_experiment_by_name("bottleneck")
-        experiment_id = experiment.experiment_id if experiment else \
-            mlflow.create_experiment("bottleneck")
-        mlflow.create_run(experiment_id, run_name="train-bottleneck-other",
-                          tags={FLOW_RUN_TAG: str(uuid.uuid4())})  # another job's run
-        logged = mlflow.create_run(experiment_id, run_name="train-bottleneck-0123456789ab",
-                                   tags={FLOW_RUN_TAG: job["job_id"]})
+        experiment_id = (
+            experiment.experiment_id if experiment else mlflow.create_experiment("bottleneck")
+        )
+        mlflow.create_run(
+            experiment_id, run_name="train-bottleneck-other", tags={FLOW_RUN_TAG: str(uuid.uuid4())}
+        )  # another job's run
+        logged = mlflow.create_run(
+            experiment_id,
+            run_name="train-bottleneck-0123456789ab",
+            tags={FLOW_RUN_TAG: job["job_id"]},
+        )
         mlflow.log_metric(logged.info.run_id, "roc_auc", 0.91)
         client.set_flow_run_state(uuid.UUID(job["job_id"]), Completed(), force=True)
 
@@ -141,7 +152,8 @@ def test_a_completed_job_reports_the_metrics_its_training_run_logged(
 
 
 def test_cancelling_a_queued_job_cancels_it_and_a_running_one_asks_it_to_stop(
-        api: TestClient, api_settings: Settings) -> None:
+    api: TestClient, api_settings: Settings
+) -> None:
     queued, started = start(api), start(api)
     with prefect_client(api_settings) as client:
         client.set_flow_run_state(uuid.UUID(started["job_id"]), Running(), force=True)
@@ -154,8 +166,7 @@ def test_cancelling_a_queued_job_cancels_it_and_a_running_one_asks_it_to_stop(
     assert cancelling.json()["status"] == "cancelling"
 
 
-def test_unknown_malformed_and_foreign_ids_are_404(api: TestClient,
-                                                   api_settings: Settings) -> None:
+def test_unknown_malformed_and_foreign_ids_are_404(api: TestClient, api_settings: Settings) -> None:
     with prefect_client(api_settings) as client:
         pipeline = client.read_deployment_by_name("pipeline/pipeline")
         foreign = client.create_flow_run_from_deployment(pipeline.id)
@@ -177,13 +188,16 @@ def test_a_missing_deployment_is_503_naming_it(api: TestClient) -> None:
     assert "forewarn up" in error["message"]
 
 
-@pytest.mark.parametrize("body", [
-    {"family": "nope"},
-    {"family": "bottleneck", "parameters": {"rounds": 0}},
-    {"family": "bottleneck", "parameters": {"eta": "fast"}},
-    {"family": "bottleneck", "parameters": {"learning_rate": 0.1}},
-    {"family": "bottleneck", "parameters": {"dataset_version": "0123456789ab"}},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"family": "nope"},
+        {"family": "bottleneck", "parameters": {"rounds": 0}},
+        {"family": "bottleneck", "parameters": {"eta": "fast"}},
+        {"family": "bottleneck", "parameters": {"learning_rate": 0.1}},
+        {"family": "bottleneck", "parameters": {"dataset_version": "0123456789ab"}},
+    ],
+)
 def test_invalid_requests_are_400(api: TestClient, body: dict) -> None:
     answer = api.post("/v1/training/jobs", json=body)
 
@@ -192,18 +206,22 @@ def test_invalid_requests_are_400(api: TestClient, body: dict) -> None:
 
 
 def test_an_unknown_dataset_is_404(api: TestClient) -> None:
-    answer = api.post("/v1/training/jobs",
-                      json={"family": "bottleneck", "parameters": {"dataset": "no-such-data"}})
+    answer = api.post(
+        "/v1/training/jobs",
+        json={"family": "bottleneck", "parameters": {"dataset": "no-such-data"}},
+    )
 
     assert answer.status_code == 404
     assert answer.json()["error"]["code"] == "dataset_not_found"
 
 
-def test_training_needs_a_key_with_the_training_scope(api: TestClient,
-                                                      keys: dict[str, str]) -> None:
+def test_training_needs_a_key_with_the_training_scope(
+    api: TestClient, keys: dict[str, str]
+) -> None:
     anonymous = api.get("/v1/training/jobs", headers={"X-API-Key": ""})
-    predictor = api.post("/v1/training/jobs", json={"family": "bottleneck"},
-                         headers={"X-API-Key": keys["predict"]})
+    predictor = api.post(
+        "/v1/training/jobs", json={"family": "bottleneck"}, headers={"X-API-Key": keys["predict"]}
+    )
 
     assert anonymous.status_code == 401
     assert predictor.status_code == 403
@@ -221,8 +239,9 @@ def test_prefect_down_is_503(serving_settings: Settings, keys: dict[str, str]) -
         assert answer.json()["error"]["code"] == "orchestrator_unavailable"
 
 
-def test_infrastructure_status_sees_this_prefect_server(api: TestClient,
-                                                        api_settings: Settings) -> None:
+def test_infrastructure_status_sees_this_prefect_server(
+    api: TestClient, api_settings: Settings
+) -> None:
     prefect = api.get("/v1/infrastructure/status").json()["components"]["prefect"]
 
     assert prefect["status"] == "up"

@@ -29,8 +29,9 @@ async def _within_timeout(url: str, check: Awaitable[ComponentStatus]) -> Compon
     try:
         return await asyncio.wait_for(check, CHECK_TIMEOUT_S)
     except TimeoutError:
-        return ComponentStatus(status="down", url=url,
-                               detail=f"no answer within {CHECK_TIMEOUT_S:g} s")
+        return ComponentStatus(
+            status="down", url=url, detail=f"no answer within {CHECK_TIMEOUT_S:g} s"
+        )
 
 
 async def _http_component(url: str, health_url: str, version_url: str) -> ComponentStatus:
@@ -39,8 +40,7 @@ async def _http_component(url: str, health_url: str, version_url: str) -> Compon
         async with httpx.AsyncClient(timeout=CHECK_TIMEOUT_S) as client:
             health = await client.get(health_url)
             if health.status_code != 200:
-                return ComponentStatus(status="down", url=url,
-                                       detail=f"HTTP {health.status_code}")
+                return ComponentStatus(status="down", url=url, detail=f"HTTP {health.status_code}")
             version = await client.get(version_url)
     except httpx.HTTPError as error:
         return ComponentStatus(status="down", url=url, detail=f"{type(error).__name__}: {error}")
@@ -85,30 +85,45 @@ def _host(settings: Settings) -> HostFacts:
         folder = folder.parent
     disk = shutil.disk_usage(folder)
     load = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
-    return HostFacts(cpu_count=os.cpu_count(), load_average=load,
-                     memory_total_bytes=memory.get("MemTotal"),
-                     memory_available_bytes=memory.get("MemAvailable"),
-                     disk_path=str(folder), disk_total_bytes=disk.total, disk_free_bytes=disk.free)
+    return HostFacts(
+        cpu_count=os.cpu_count(),
+        load_average=load,
+        memory_total_bytes=memory.get("MemTotal"),
+        memory_available_bytes=memory.get("MemAvailable"),
+        disk_path=str(folder),
+        disk_total_bytes=disk.total,
+        disk_free_bytes=disk.free,
+    )
 
 
 @router.get("/status", response_model=InfrastructureStatus)
-async def infrastructure_status(request: Request, _: ModelReader, settings: SettingsDep,
-                                models: ModelsDep, store: StoreDep) -> InfrastructureStatus:
+async def infrastructure_status(
+    request: Request, _: ModelReader, settings: SettingsDep, models: ModelsDep, store: StoreDep
+) -> InfrastructureStatus:
     """Each component up or down (checks of 2 s at most), the models served, the host."""
     prefect_api, mlflow = settings.prefect_api_url, settings.mlflow_tracking_uri
     prefect_ui, store_url = prefect_api.removesuffix("/api"), _store_url(settings)
     prefect_status, mlflow_status, store_status = await asyncio.gather(
-        _within_timeout(prefect_ui, _http_component(
-            prefect_ui, f"{prefect_api}/health", f"{prefect_api}/admin/version")),
+        _within_timeout(
+            prefect_ui,
+            _http_component(prefect_ui, f"{prefect_api}/health", f"{prefect_api}/admin/version"),
+        ),
         _within_timeout(mlflow, _http_component(mlflow, f"{mlflow}/health", f"{mlflow}/version")),
-        _within_timeout(store_url, _store_component(store, store_url)))
+        _within_timeout(store_url, _store_component(store, store_url)),
+    )
     components = {
         "api": ComponentStatus(status="up", url=settings.api_url, version=request.app.version),
-        "prefect": prefect_status, "mlflow": mlflow_status, "object_store": store_status}
+        "prefect": prefect_status,
+        "mlflow": mlflow_status,
+        "object_store": store_status,
+    }
     cache = models.status()
     healthy = cache.ready and all(c.status == "up" for c in components.values())
     return InfrastructureStatus(
-        status="healthy" if healthy else "degraded", components=components,
-        models=ServedModels(ready=cache.ready, versions=cache.models, errors=cache.errors,
-                            canaries=cache.canaries),
-        host=await asyncio.to_thread(_host, settings))
+        status="healthy" if healthy else "degraded",
+        components=components,
+        models=ServedModels(
+            ready=cache.ready, versions=cache.models, errors=cache.errors, canaries=cache.canaries
+        ),
+        host=await asyncio.to_thread(_host, settings),
+    )

@@ -32,8 +32,10 @@ from serving.errors import APIError
 from serving.model_cache import ModelCache
 
 router = APIRouter(prefix="/models", tags=["models"])
-ModelName = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$",
-                                description="A registered model's name.")]
+ModelName = Annotated[
+    str,
+    Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$", description="A registered model's name."),
+]
 
 
 @dataclass(frozen=True)
@@ -61,52 +63,71 @@ def _registered(registry: Registry, name: str) -> Registered:
 def _public(name: str, registered: Registered, models: ModelCache) -> ModelPublic:
     versions, aliases = registered.versions, registered.aliases
     cache = models.status()
-    return ModelPublic(name=name, latest_version=versions[0].version, aliases=aliases,
-                       serving_version=cache.models.get(name), serving_error=cache.errors.get(name),
-                       versions=len(versions))
+    return ModelPublic(
+        name=name,
+        latest_version=versions[0].version,
+        aliases=aliases,
+        serving_version=cache.models.get(name),
+        serving_error=cache.errors.get(name),
+        versions=len(versions),
+    )
 
 
 def _version_public(version: ModelVersion, aliases: list[str]) -> ModelVersionPublic:
     tags = version.tags
-    dataset = f"{tags['dataset.name']}@{tags['dataset.version']}" \
-        if "dataset.name" in tags and "dataset.version" in tags else None
+    dataset = (
+        f"{tags['dataset.name']}@{tags['dataset.version']}"
+        if "dataset.name" in tags and "dataset.version" in tags
+        else None
+    )
     return ModelVersionPublic(
-        version=version.version, aliases=aliases,
-        gate_outcome=tags.get("gate.outcome"), gate_reason=tags.get("gate.reason"),
-        dataset=dataset, run_id=tags.get("run_id") or version.run_id,
-        created_at=version.creation_timestamp)
+        version=version.version,
+        aliases=aliases,
+        gate_outcome=tags.get("gate.outcome"),
+        gate_reason=tags.get("gate.reason"),
+        dataset=dataset,
+        run_id=tags.get("run_id") or version.run_id,
+        created_at=version.creation_timestamp,
+    )
 
 
 @router.get("", response_model=ModelsPublic)
-def list_models(_: ModelReader, registry: RegistryDep, models: ModelsDep,
-                name_contains: str | None = None,
-                page: Annotated[int, Query(ge=1)] = 1,
-                page_size: Annotated[int, Query(ge=1, le=100)] = 20) -> ModelsPublic:
+def list_models(
+    _: ModelReader,
+    registry: RegistryDep,
+    models: ModelsDep,
+    name_contains: str | None = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> ModelsPublic:
     """Registered models, filtered by name and paginated."""
     names = [n for n in registry.model_names() if not name_contains or name_contains in n]
-    chosen = names[(page - 1) * page_size: page * page_size]
+    chosen = names[(page - 1) * page_size : page * page_size]
     data = [_public(n, _registered(registry, n), models) for n in chosen]
     return ModelsPublic(data=data, total=len(names), page=page, page_size=page_size)
 
 
 @router.get("/{name}", response_model=ModelPublic)
-def read_model(name: ModelName, _: ModelReader, registry: RegistryDep,
-               models: ModelsDep) -> ModelPublic:
+def read_model(
+    name: ModelName, _: ModelReader, registry: RegistryDep, models: ModelsDep
+) -> ModelPublic:
     """One model: its aliases and the version this process serves."""
     return _public(name, _registered(registry, name), models)
 
 
 @router.get("/{name}/versions", response_model=list[ModelVersionPublic])
-def list_versions(name: ModelName, _: ModelReader,
-                  registry: RegistryDep) -> list[ModelVersionPublic]:
+def list_versions(
+    name: ModelName, _: ModelReader, registry: RegistryDep
+) -> list[ModelVersionPublic]:
     """Every version, newest first, with the gate's decision and its training data."""
     registered = _registered(registry, name)
     return [_version_public(v, registered.aliases_of(v.version)) for v in registered.versions]
 
 
 @router.post("/{name}/stage", response_model=ModelPublic)
-def stage(name: ModelName, body: StageRequest, _: ModelWriter, registry: RegistryDep,
-          models: ModelsDep) -> ModelPublic:
+def stage(
+    name: ModelName, body: StageRequest, _: ModelWriter, registry: RegistryDep, models: ModelsDep
+) -> ModelPublic:
     """Move an alias to a version; a moved champion is served at once."""
     registered = _registered(registry, name)
     if all(v.version != body.version for v in registered.versions):
@@ -123,8 +144,9 @@ def stage(name: ModelName, body: StageRequest, _: ModelWriter, registry: Registr
 
 
 @router.get("/{name}/metrics")
-def model_metrics(name: ModelName, _: ModelReader, registry: RegistryDep, models: ModelsDep,
-                  service: ServiceDep) -> dict[str, Any]:
+def model_metrics(
+    name: ModelName, _: ModelReader, registry: RegistryDep, models: ModelsDep, service: ServiceDep
+) -> dict[str, Any]:
     """This process's measurements of the model (requests, errors, latency percentiles over
     recent requests) and the held-out metrics its serving version logged at training."""
     registered = _registered(registry, name)
@@ -132,8 +154,12 @@ def model_metrics(name: ModelName, _: ModelReader, registry: RegistryDep, models
     version = next((v for v in registered.versions if v.version == serving), None)
     run_id = version.tags.get("run_id") or version.run_id if version else None
     training = registry.run_metrics(run_id) if run_id else {}
-    return {"model": name, "version": serving, "service": service.measurements(name),
-            "training": training}
+    return {
+        "model": name,
+        "version": serving,
+        "service": service.measurements(name),
+        "training": training,
+    }
 
 
 @router.get("/{name}/drift")
@@ -141,8 +167,11 @@ def model_drift(name: ModelName, _: ModelReader, store: StoreDep) -> dict[str, A
     """The latest drift report of the model, written by the drift analysis flow."""
     key = f"drift/{name}/latest.json"
     if not store.exists(key):
-        raise APIError(404, "drift_report_not_found",
-                       f"no drift report for {name!r} yet: the drift analysis flow writes {key}")
+        raise APIError(
+            404,
+            "drift_report_not_found",
+            f"no drift report for {name!r} yet: the drift analysis flow writes {key}",
+        )
     report: dict[str, Any] = store.get_json(key)
     return report
 
@@ -158,15 +187,19 @@ def register(body: RegisterRequest, _: ModelWriter, registry: RegistryDep) -> Mo
     if body.name not in registry.model_names():
         registry.client.create_registered_model(body.name)
     version = registry.client.create_model_version(
-        body.name, source=f"runs:/{body.run_id}/{body.artifact_path}", run_id=body.run_id,
-        description=body.description)
+        body.name,
+        source=f"runs:/{body.run_id}/{body.artifact_path}",
+        run_id=body.run_id,
+        description=body.description,
+    )
     registry.tag_version(body.name, version.version, {"run_id": body.run_id})
     return _version_public(registry.version(body.name, version.version), [])
 
 
 @router.post("/{name}/deploy", response_model=DeploymentPublic)
-def deploy(name: ModelName, body: DeployRequest, _: ModelWriter, registry: RegistryDep,
-           models: ModelsDep) -> DeploymentPublic:
+def deploy(
+    name: ModelName, body: DeployRequest, _: ModelWriter, registry: RegistryDep, models: ModelsDep
+) -> DeploymentPublic:
     """Load a version into this process beside the champion, for a share of the traffic."""
     if name not in models.families:
         raise APIError(404, "model_not_served", f"{name!r} is not a served model family")
@@ -176,20 +209,27 @@ def deploy(name: ModelName, body: DeployRequest, _: ModelWriter, registry: Regis
     models.deploy_canary(name, body.version, body.canary_percentage / 100)
     cache = models.status()
     canary = cache.canaries.get(name, {})
-    return DeploymentPublic(model=name, champion_version=cache.models.get(name),
-                            canary_version=canary.get("version"),
-                            canary_percentage=float(canary.get("share", 0.0)) * 100)
+    return DeploymentPublic(
+        model=name,
+        champion_version=cache.models.get(name),
+        canary_version=canary.get("version"),
+        canary_percentage=float(canary.get("share", 0.0)) * 100,
+    )
 
 
 @router.delete("/{name}", status_code=204)
-def delete_model(name: ModelName, _: ModelWriter, registry: RegistryDep, models: ModelsDep,
-                 force: bool = False) -> None:
+def delete_model(
+    name: ModelName, _: ModelWriter, registry: RegistryDep, models: ModelsDep, force: bool = False
+) -> None:
     """Delete a registered model and all its versions; refused while it has a champion,
     unless forced."""
     registered = _registered(registry, name)
     if "champion" in registered.aliases and not force:
-        raise APIError(409, "model_is_champion",
-                       f"{name} v{registered.aliases['champion']} is champion and may be "
-                       "serving; pass force=true to delete it anyway")
+        raise APIError(
+            409,
+            "model_is_champion",
+            f"{name} v{registered.aliases['champion']} is champion and may be "
+            "serving; pass force=true to delete it anyway",
+        )
     registry.client.delete_registered_model(name)
     models.unload(name)

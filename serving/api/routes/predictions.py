@@ -35,66 +35,86 @@ SINGLE_PREDICTIONS: dict[str, tuple[type[BaseModel], Responder]] = {
 
 
 @router.post("/bottleneck", response_model=BottleneckResponse)
-async def predict_bottleneck(body: BottleneckRequest, request: Request, _: Predictor,
-                             service: ServiceDep) -> dict[str, Any]:
+async def predict_bottleneck(
+    body: BottleneckRequest, request: Request, _: Predictor, service: ServiceDep
+) -> dict[str, Any]:
     """Probability of a bottleneck within the horizon, its resource, timing and drivers."""
     return await service.serve_batched(body, request.state.request_id, BOTTLENECK)
 
 
 @router.post("/failure-prevention", response_model=FailureResponse)
-async def predict_failure(body: FailureRequest, request: Request, _: Predictor,
-                          service: ServiceDep) -> dict[str, Any]:
+async def predict_failure(
+    body: FailureRequest, request: Request, _: Predictor, service: ServiceDep
+) -> dict[str, Any]:
     """Probability of failure per horizon, its likely type and contributing factors."""
     return await service.serve_batched(body, request.state.request_id, FAILURE)
 
 
-def _batch(body: BatchRequest, request: Request, service: ServiceDep, settings: SettingsDep,
-           kind: type[BottleneckRequest | FailureRequest],
-           responder: Responder) -> BatchResponse:
+def _batch(
+    body: BatchRequest,
+    request: Request,
+    service: ServiceDep,
+    settings: SettingsDep,
+    kind: type[BottleneckRequest | FailureRequest],
+    responder: Responder,
+) -> BatchResponse:
     if len(body.requests) > settings.batch_max_items:
-        raise APIError(413, "batch_too_large", f"a batch holds at most "
-                       f"{settings.batch_max_items} requests, not {len(body.requests)}")
+        raise APIError(
+            413,
+            "batch_too_large",
+            f"a batch holds at most {settings.batch_max_items} requests, not {len(body.requests)}",
+        )
     request_id = request.state.request_id
     results = answer_batch(service, kind, body.requests, request_id, responder)
     succeeded = sum(item.status == "ok" for item in results)
-    return BatchResponse(request_id=request_id, succeeded=succeeded,
-                         failed=len(results) - succeeded, results=results)
+    return BatchResponse(
+        request_id=request_id, succeeded=succeeded, failed=len(results) - succeeded, results=results
+    )
 
 
 @router.post("/bottleneck/batch", response_model=BatchResponse)
-def predict_bottleneck_batch(body: BatchRequest, request: Request, _: Predictor,
-                             service: ServiceDep, settings: SettingsDep) -> BatchResponse:
+def predict_bottleneck_batch(
+    body: BatchRequest, request: Request, _: Predictor, service: ServiceDep, settings: SettingsDep
+) -> BatchResponse:
     """Many bottleneck requests at once; each item gets its result or its own error."""
     return _batch(body, request, service, settings, BottleneckRequest, BOTTLENECK)
 
 
 @router.post("/failure-prevention/batch", response_model=BatchResponse)
-def predict_failure_batch(body: BatchRequest, request: Request, _: Predictor,
-                          service: ServiceDep, settings: SettingsDep) -> BatchResponse:
+def predict_failure_batch(
+    body: BatchRequest, request: Request, _: Predictor, service: ServiceDep, settings: SettingsDep
+) -> BatchResponse:
     """Many failure-prevention requests at once; each item gets its result or its own error."""
     return _batch(body, request, service, settings, FailureRequest, FAILURE)
 
 
 @router.post("/workload-forecast", responses={404: {"description": "No forecasting model."}})
-def predict_workload(body: WorkloadForecastRequest, _: Predictor,
-                     registry: RegistryDep) -> None:
+def predict_workload(body: WorkloadForecastRequest, _: Predictor, registry: RegistryDep) -> None:
     """Workload forecast: answers once a `workload` model is registered as champion; until
     the forecasting family exists, 404 naming the missing model."""
-    served = "workload" in registry.model_names() and registry.alias_version("workload",
-                                                                             "champion")
-    detail = "is registered but no forecasting family serves it yet" if served else \
-        "has no champion: no workload forecasting model has been trained yet"
-    raise APIError(404, "model_not_found", f"model 'workload' {detail}",
-                   {"model": "workload"})
+    served = "workload" in registry.model_names() and registry.alias_version("workload", "champion")
+    detail = (
+        "is registered but no forecasting family serves it yet"
+        if served
+        else "has no champion: no workload forecasting model has been trained yet"
+    )
+    raise APIError(404, "model_not_found", f"model 'workload' {detail}", {"model": "workload"})
 
 
-@router.get("/stream", response_class=StreamingResponse,
-            responses={200: {"content": {"text/event-stream": {}}}})
+@router.get(
+    "/stream",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
 async def stream_predictions(
-    request: Request, _: Predictor, service: ServiceDep,
+    request: Request,
+    _: Predictor,
+    service: ServiceDep,
     system_id: Annotated[str, Query(min_length=1, max_length=200)],
-    prediction_types: Annotated[list[Literal["bottleneck", "failure_prevention"]] | None,
-                                Query(description="Default: every type.")] = None,
+    prediction_types: Annotated[
+        list[Literal["bottleneck", "failure_prevention"]] | None,
+        Query(description="Default: every type."),
+    ] = None,
     update_interval: Annotated[float, Query(ge=1, le=3600)] = 30.0,
     max_events: Annotated[int | None, Query(ge=1, le=100_000)] = None,
 ) -> StreamingResponse:
@@ -102,13 +122,15 @@ async def stream_predictions(
     seconds by the current champion of each requested type."""
     kinds = list(dict.fromkeys(prediction_types or STREAM_TYPES))
     events = prediction_events(request, service, system_id, kinds, update_interval, max_events)
-    return StreamingResponse(events, media_type="text/event-stream",
-                             headers={"Cache-Control": "no-cache"})
+    return StreamingResponse(
+        events, media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
+    )
 
 
 @router.post("/resource-optimization", response_model=OptimizationResponse)
-def optimize_resources(body: OptimizationRequest, request: Request, _: Predictor,
-                       models: ModelsDep) -> dict[str, Any]:
+def optimize_resources(
+    body: OptimizationRequest, request: Request, _: Predictor, models: ModelsDep
+) -> dict[str, Any]:
     """An allocation that meets the objectives and constraints at the forecast peak, solved
     with SLSQP over a stated utilisation model, with alternatives and their trade-offs."""
     return {"request_id": request.state.request_id} | optimize(body, models)

@@ -49,19 +49,25 @@ async def _store_check(request: Request) -> ComponentHealth:
 
 
 @router.get("/health", response_model=Health)
-async def health(request: Request, response: Response, settings: SettingsDep,
-                 models: ModelsDep) -> Health:
+async def health(
+    request: Request, response: Response, settings: SettingsDep, models: ModelsDep
+) -> Health:
     """healthy: everything answers; degraded: serving, with something missing; unhealthy: no
     model can serve (503)."""
     cache = models.status()
     mlflow, store, prefect = await asyncio.gather(
-        _http_check(f"{settings.mlflow_tracking_uri}/health"), _store_check(request),
-        _http_check(f"{settings.prefect_api_url}/health"))
+        _http_check(f"{settings.mlflow_tracking_uri}/health"),
+        _store_check(request),
+        _http_check(f"{settings.prefect_api_url}/health"),
+    )
     errors = "; ".join(f"{k}: {v}" for k, v in cache.errors.items()) or None
     components = {
-        "model_cache": ComponentHealth(status="up" if cache.ready and not errors else "down",
-                                       detail=errors),
-        "mlflow": mlflow, "object_store": store, "prefect": prefect,
+        "model_cache": ComponentHealth(
+            status="up" if cache.ready and not errors else "down", detail=errors
+        ),
+        "mlflow": mlflow,
+        "object_store": store,
+        "prefect": prefect,
     }
     if not cache.models:
         status = "unhealthy"
@@ -75,9 +81,14 @@ async def health(request: Request, response: Response, settings: SettingsDep,
 def status(request: Request, models: ModelsDep) -> dict[str, Any]:
     """Uptime and the models this process serves."""
     cache = models.status()
-    return {"service": "forewarn-api", "version": request.app.version,
-            "uptime_seconds": round(time.time() - request.app.state.started_at, 1),
-            "models": cache.models, "ready": cache.ready, "model_errors": cache.errors}
+    return {
+        "service": "forewarn-api",
+        "version": request.app.version,
+        "uptime_seconds": round(time.time() - request.app.state.started_at, 1),
+        "models": cache.models,
+        "ready": cache.ready,
+        "model_errors": cache.errors,
+    }
 
 
 @metrics_router.get("/metrics", response_class=Response)

@@ -36,10 +36,14 @@ async def start_job(body: TrainingJobRequest, _: Trainer, jobs: Jobs) -> Trainin
 
 
 @router.get("/jobs", response_model=TrainingJobsPublic)
-async def list_jobs(_: Trainer, jobs: Jobs, family: Family | None = None,
-                    status: JobStatus | None = None,
-                    limit: Annotated[int, Query(ge=1, le=200)] = 20,
-                    offset: Annotated[int, Query(ge=0, le=100_000)] = 0) -> TrainingJobsPublic:
+async def list_jobs(
+    _: Trainer,
+    jobs: Jobs,
+    family: Family | None = None,
+    status: JobStatus | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+) -> TrainingJobsPublic:
     """Recent training jobs, newest first."""
     return await jobs.recent(limit, offset, family, status)
 
