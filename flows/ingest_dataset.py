@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from prefect import flow, get_run_logger
 
 from flows.runner import task_runner
+from forewarn.catalog.kinds import KindName
 from tasks.datasets import read_and_validate, store_version
 
 
@@ -14,7 +15,7 @@ from tasks.datasets import read_and_validate, store_version
 def ingest_dataset(
     source: str,
     name: str,
-    kind: Literal["telemetry", "metric-series"] = "telemetry",
+    kind: KindName = "telemetry",
     licence: str = "unknown",
     description: str = "",
 ) -> dict[str, Any]:

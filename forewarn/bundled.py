@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from forewarn.catalog.kinds import KindName, get_kind
 from forewarn.settings import Settings
 
 
@@ -14,16 +15,18 @@ class BundledDataset:
     """A dataset in the repository, ready to ingest."""
 
     name: str
-    kind: str
+    kind: KindName
     path: Path
     licence: str
     description: str
 
 
 def bundled_datasets(settings: Settings) -> list[BundledDataset]:
-    """Every bundled dataset, with its path made absolute."""
+    """Every bundled dataset, with its path made absolute (an unknown kind is a ValueError)."""
     folder = settings.datasets_dir
     entries = json.loads((folder / "bundled.json").read_text())
+    for entry in entries:
+        get_kind(entry["kind"])
     return [BundledDataset(**(entry | {"path": folder / entry["path"]})) for entry in entries]
 
 

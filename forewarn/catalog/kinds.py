@@ -9,7 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from forewarn.schemas.datasets import DatasetKindName
+
 ColumnType = Literal["float", "int", "bool", "str", "timestamp"]
+KindName = DatasetKindName  # flows and the API offer the kinds' names as a choice
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-DatasetKindName = Literal["telemetry", "metric-series"]
+# The names of the catalog's kinds (forewarn.catalog.kinds.KINDS; a test keeps both equal).
+DatasetKindName = Literal["telemetry", "metric-series", "workload-series"]
 
 
 class QualitySummary(BaseModel):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from forewarn.catalog import KINDS, DatasetValidationError, get_kind
-from forewarn.catalog.kinds import METRIC_SERIES, TELEMETRY
+from forewarn.catalog.kinds import METRIC_SERIES, TELEMETRY, KindName
 from forewarn.catalog.validation import validate
 from support import FLEET_SOURCE, TELEMETRY_COLUMNS, metric_frame
 
@@ -25,6 +27,7 @@ def rejected(
 
 def test_kinds_are_known_by_name() -> None:
     assert set(KINDS) == {"telemetry", "metric-series", "workload-series"}
+    assert set(get_args(KindName)) == set(KINDS)  # the choice flows and the API offer
     assert get_kind("telemetry") is TELEMETRY
     assert TELEMETRY.column("cpu_utilization").max == 100.0
     with pytest.raises(ValueError, match=r"unknown dataset kind 'logs'.*metric-series"):
