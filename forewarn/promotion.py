@@ -41,15 +41,15 @@ def decide(gate: Gate, candidate: dict[str, float], champion: dict[str, float] |
     def verdict(outcome: Outcome, reason: str) -> Decision:
         return Decision(outcome, reason, gate.metric, score, gate.threshold, best)
 
-    if not math.isfinite(score) or score < gate.threshold:
-        reason = f"{gate.metric} {score:.4f} is below the threshold {gate.threshold:.4f}"
+    if not math.isfinite(score) or not gate.clears(score):
+        reason = f"{gate.metric} {score:.4f} misses the threshold ({gate.requirement})"
         return verdict("rejected", reason)
-    if best is not None and math.isfinite(best) and score < best - gate.tolerance:
+    if best is not None and math.isfinite(best) and gate.worse_than(score, best):
         reason = (
             f"{gate.metric} {score:.4f} is worse than the champion's {best:.4f} "
             f"beyond the tolerance {gate.tolerance:.4f}"
         )
         return verdict("challenger", reason)
     versus = "no champion yet" if best is None else f"champion has {best:.4f}"
-    reason = f"{gate.metric} {score:.4f} clears {gate.threshold:.4f} ({versus})"
+    reason = f"{gate.metric} {score:.4f} clears {gate.requirement} ({versus})"
     return verdict("champion", reason)

@@ -21,12 +21,30 @@ from forewarn.families.training import DEFAULT_ROUNDS, fit_event_model
 
 @dataclass(frozen=True)
 class Gate:
-    """A model is promoted when `metric >= threshold` and it is no worse than the champion
-    by more than `tolerance`."""
+    """A model is promoted when `metric` clears `threshold` (at least it, or below it for an
+    error such as MASE) and it is no worse than the champion by more than `tolerance`."""
 
     metric: str
     threshold: float
     tolerance: float = 0.01
+    higher_is_better: bool = True
+
+    def clears(self, score: float) -> bool:
+        """Whether `score` passes the absolute threshold (NaN never does)."""
+        if self.higher_is_better:
+            return score >= self.threshold
+        return score < self.threshold
+
+    def worse_than(self, score: float, champion: float) -> bool:
+        """Whether `score` is worse than the champion's beyond the tolerance."""
+        if self.higher_is_better:
+            return score < champion - self.tolerance
+        return score > champion + self.tolerance
+
+    @property
+    def requirement(self) -> str:
+        """The threshold in words: `at least 0.85`, `below 1`."""
+        return f"{'at least' if self.higher_is_better else 'below'} {self.threshold:g}"
 
 
 class Baseline(ABC):

@@ -29,9 +29,9 @@ def model_description(family: Family) -> str:
 def gate_rule(gate: Gate) -> str:
     """The gate in words."""
     return (
-        f"a version becomes `{CHAMPION}` when its held-out `{gate.metric}` is at least "
-        f"{gate.threshold:g} and no more than {gate.tolerance:g} below the {CHAMPION}'s on "
-        f"the same rows; one that clears only the threshold becomes `{CHALLENGER}`; any "
+        f"a version becomes `{CHAMPION}` when its held-out `{gate.metric}` is "
+        f"{gate.requirement} and no more than {gate.tolerance:g} worse than the {CHAMPION}'s "
+        f"on the same data; one that clears only the threshold becomes `{CHALLENGER}`; any "
         "other is rejected."
     )
 
@@ -49,8 +49,7 @@ def version_description(family: Family, metrics: dict[str, float], dataset: Mani
     if score is not None:
         versus = "" if baseline is None else f" (baseline {baseline:.3f})"
         lines.append(
-            f"Held-out `{metric}` {score:.3f}{versus}; the gate asks for at least "
-            f"{family.gate.threshold:g}."
+            f"Held-out `{metric}` {score:.3f}{versus}; the gate asks for {family.gate.requirement}."
         )
     return "\n\n".join(lines)
 

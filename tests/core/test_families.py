@@ -468,11 +468,33 @@ def test_within_tolerance_or_better_becomes_champion(candidate: float) -> None:
 def test_below_threshold_or_unknown_is_rejected(metrics: dict[str, float]) -> None:
     decision = decide(GATE, metrics, {"roc_auc": 0.5})
     assert decision.outcome == "rejected"
-    assert "below the threshold 0.8500" in decision.reason
+    assert "misses the threshold (at least 0.85)" in decision.reason
 
 
 def test_threshold_itself_passes() -> None:
     assert decide(GATE, {"roc_auc": 0.85}, None).outcome == "champion"
+
+
+ERROR_GATE = Gate("mase", threshold=1.0, tolerance=0.02, higher_is_better=False)
+
+
+@pytest.mark.parametrize(
+    ("candidate", "champion", "outcome"),
+    [
+        (1.0, None, "rejected"),  # an error must be strictly below its threshold
+        (1.3, 0.9, "rejected"),
+        (0.95, 0.9, "challenger"),  # worse than the champion beyond the tolerance
+        (0.91, 0.9, "champion"),  # within the tolerance
+        (0.7, 0.9, "champion"),
+        (0.99, None, "champion"),
+    ],
+)
+def test_an_error_gate_prefers_lower_scores(
+    candidate: float, champion: float | None, outcome: str
+) -> None:
+    incumbent = None if champion is None else {"mase": champion}
+    decision = decide(ERROR_GATE, {"mase": candidate}, incumbent)
+    assert decision.outcome == outcome
 
 
 def test_champion_without_the_metric_does_not_block() -> None:

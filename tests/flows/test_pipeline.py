@@ -123,7 +123,7 @@ def test_failed_gate_leaves_the_champion_untouched(
     decision = candidate["decision"]
 
     assert decision["outcome"] == "rejected" and decision["version"] == candidate["version"]
-    assert "below the threshold" in decision["reason"]
+    assert "misses the threshold" in decision["reason"]
     assert registry.alias_version("bottleneck", CHAMPION).version == before
     tags = registry.version("bottleneck", candidate["version"]).tags
     assert tags["gate.outcome"] == "rejected" and tags["gate.threshold"] == "0.999"
