@@ -88,11 +88,13 @@ def up(
 
 def _missing_champions(settings: Settings) -> list[str]:
     from forewarn.families import FAMILIES
+    from forewarn.families.workload import WORKLOAD
     from forewarn.tracking import CHAMPION, Registry
 
     registry = Registry(settings)
     known = set(registry.model_names())
-    return [f for f in FAMILIES if f not in known or not registry.alias_version(f, CHAMPION)]
+    families = [*FAMILIES, WORKLOAD.name]
+    return [f for f in families if f not in known or not registry.alias_version(f, CHAMPION)]
 
 
 def _wait_for_deployment(name: str, timeout: float = 120.0) -> None:
@@ -138,14 +140,18 @@ def _bootstrap(settings: Settings) -> None:
 
 
 def demo(
-    family: Annotated[str, typer.Option(help="all, bottleneck, failure or incident.")] = "all",
+    family: Annotated[
+        str, typer.Option(help="all, bottleneck, failure, incident or workload.")
+    ] = "all",
 ) -> None:
     """Run the bootstrap pipeline once and print each family's metrics beside its baseline."""
     from forewarn.families import FAMILIES
+    from forewarn.families.workload import WORKLOAD
     from forewarn.storage import StorageError
 
-    if family != "all" and family not in FAMILIES:
-        fail(f"--family must be all or one of {', '.join(FAMILIES)}, not {family!r}", 2)
+    known = [*FAMILIES, WORKLOAD.name]
+    if family != "all" and family not in known:
+        fail(f"--family must be all or one of {', '.join(known)}, not {family!r}", 2)
     settings = get_settings()
     supervisor = None
     if find_running_stack(settings) is None:

@@ -19,6 +19,8 @@ COLUMNS = (
     ("windows_warned", "windows warned"),
     ("median_lead_minutes", "lead (min)"),
     ("false_alarms_per_day", "false alarms/day"),
+    ("mase", "MASE"),
+    ("coverage_80", "80% coverage"),
 )
 
 
@@ -56,11 +58,12 @@ def _pair(row: MetricsRow, key: str) -> str:
 def champion_rows(registry: Registry) -> list[MetricsRow]:
     """Each family's champion with the metrics its training run logged."""
     from forewarn.families import FAMILIES
+    from forewarn.families.workload import WORKLOAD
     from forewarn.tracking import CHAMPION
 
     rows = []
     known = set(registry.model_names())
-    for family in FAMILIES:
+    for family in [*FAMILIES, WORKLOAD.name]:
         champion = registry.alias_version(family, CHAMPION) if family in known else None
         if champion is None:
             rows.append(MetricsRow(family, "-", "no champion", {}, {}))

@@ -2,7 +2,7 @@
 
 from forewarn.tracking.aliases import ALIASES, CHALLENGER, CHAMPION
 from forewarn.tracking.datasets import CatalogDataset
-from forewarn.tracking.registry import FLOW_RUN_TAG, LoggedRun, Registry
+from forewarn.tracking.registry import FLOW_RUN_TAG, LoggedRun, Registry, RunRecord
 
 __all__ = [
     "ALIASES",
@@ -12,4 +12,5 @@ __all__ = [
     "CatalogDataset",
     "LoggedRun",
     "Registry",
+    "RunRecord",
 ]

@@ -8,13 +8,27 @@ from __future__ import annotations
 
 import inspect
 import sys
+from typing import Protocol
 
 from forewarn.catalog import Manifest
-from forewarn.families import Family, Gate
+from forewarn.families import Gate
 from forewarn.tracking.aliases import CHALLENGER, CHAMPION
 
 
-def model_description(family: Family) -> str:
+class Described(Protocol):
+    """What a description is made of: any family, event or workload."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def dataset(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def gate(self) -> Gate: ...
+
+
+def model_description(family: Described) -> str:
     """What the family predicts, from which data, and the gate each version must pass."""
     gate = family.gate
     facts = [
@@ -36,7 +50,9 @@ def gate_rule(gate: Gate) -> str:
     )
 
 
-def version_description(family: Family, metrics: dict[str, float], dataset: Manifest | None) -> str:
+def version_description(
+    family: Described, metrics: dict[str, float], dataset: Manifest | None
+) -> str:
     """The data one version was trained on and its held-out score against the gate."""
     metric = family.gate.metric
     score, baseline = metrics.get(metric), metrics.get(f"baseline_{metric}")
@@ -54,7 +70,7 @@ def version_description(family: Family, metrics: dict[str, float], dataset: Mani
     return "\n\n".join(lines)
 
 
-def _paragraphs(family: Family) -> list[str]:
+def _paragraphs(family: Described) -> list[str]:
     """The first paragraph of the family module's docstring, then the class docstring."""
     module = inspect.getdoc(sys.modules[type(family).__module__]) or ""
     docs = [module.split("\n\n", 1)[0], inspect.getdoc(family) or ""]

@@ -17,9 +17,9 @@ from forewarn.families.model import EventModel
 MODEL_ARTIFACT = "model"
 
 
-def pip_requirements() -> list[str]:
+def pip_requirements(extra: tuple[str, ...] = ()) -> list[str]:
     """Exact pins of what loading the model needs (MLflow's inference is slow and wrong here)."""
-    names = ("mlflow", "xgboost-cpu", "numpy", "pandas", "scikit-learn")
+    names = ("mlflow", "xgboost-cpu", "numpy", "pandas", "scikit-learn", *extra)
     return [f"{name}=={version(name)}" for name in names]
 
 

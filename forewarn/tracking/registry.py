@@ -8,27 +8,46 @@ from __future__ import annotations
 
 import math
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import mlflow
+import pandas as pd
 from matplotlib.figure import Figure
 from mlflow.entities.model_registry import ModelVersion
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
 from forewarn.families import EventModel, get_family
+from forewarn.families.workload import WORKLOAD
+from forewarn.forecasting.policy import WorkloadPolicy
 from forewarn.settings import Settings
 from forewarn.tracking.datasets import TRAINING, CatalogDataset
-from forewarn.tracking.descriptions import model_description, version_description
+from forewarn.tracking.descriptions import Described, model_description, version_description
 from forewarn.tracking.pyfunc import (
     MODEL_ARTIFACT,
     EventModelPyfunc,
     pip_requirements,
     signature,
 )
+from forewarn.tracking.workload import log_policy_model, read_policy
 
 FLOW_RUN_TAG = "prefect.flow_run_id"  # links a training run to the Prefect flow run that made it
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """What a training run logs besides its model."""
+
+    experiment: str
+    run_name: str
+    tags: dict[str, str]
+    params: dict[str, object]
+    metrics: dict[str, float]
+    figures: dict[str, Figure] = field(default_factory=dict)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # logged as CSV files
+    dataset: CatalogDataset | None = None
 
 
 @dataclass(frozen=True)
@@ -61,26 +80,41 @@ class Registry:
     ) -> LoggedRun:
         """Log one training run with its model and input dataset, and register the model as a
         new version. The run, the version and the registered model get descriptions."""
-        name = model.facts.family
-        family = get_family(name)
-        about = version_description(family, metrics, dataset.manifest if dataset else None)
+        record = RunRecord(experiment, run_name, tags, params, metrics, figures, dataset=dataset)
+        family = get_family(model.facts.family)
+        return self.log_run(family, record, lambda: _log_model(model))
+
+    def log_workload(self, policy: WorkloadPolicy, record: RunRecord) -> LoggedRun:
+        """Log a workload forecasting run and register its policy as a `workload` version."""
+        return self.log_run(WORKLOAD, record, lambda: log_policy_model(policy))
+
+    def log_run(
+        self, family: Described, record: RunRecord, log_model: Callable[[], str]
+    ) -> LoggedRun:
+        """Log `record` in a run whose `log_model` registers a new version of `family`."""
+        manifest = record.dataset.manifest if record.dataset else None
+        about = version_description(family, record.metrics, manifest)
         mlflow.set_tracking_uri(self.uri)
-        mlflow.set_experiment(experiment)
-        with mlflow.start_run(run_name=run_name, tags=tags, description=about) as run:
-            if dataset is not None:
-                mlflow.log_input(dataset, context=TRAINING, tags=dataset.input_tags)
-            mlflow.log_params({k: str(v) for k, v in params.items()})
-            mlflow.log_metrics({k: v for k, v in metrics.items() if math.isfinite(v)})
-            for stem, figure in figures.items():
-                mlflow.log_figure(figure, f"plots/{stem}.png")
-            version = _log_model(model)
-        self.client.set_model_version_tag(name, version, "run_id", run.info.run_id)
-        self.client.update_model_version(name, version, description=about)
-        self.client.update_registered_model(name, description=model_description(family))
-        return LoggedRun(run.info.run_id, name, version)
+        mlflow.set_experiment(record.experiment)
+        with mlflow.start_run(run_name=record.run_name, tags=record.tags, description=about) as run:
+            _log_record(record)
+            version = log_model()
+        self.client.set_model_version_tag(family.name, version, "run_id", run.info.run_id)
+        self.client.update_model_version(family.name, version, description=about)
+        self.client.update_registered_model(family.name, description=model_description(family))
+        return LoggedRun(run.info.run_id, family.name, version)
 
     def load(self, name: str, version: str) -> EventModel:
         """Download a registered version (once; cached under the home folder) and load it."""
+        folder = self._downloaded(name, version)
+        return EventModel.load(next(folder.rglob(f"artifacts/{MODEL_ARTIFACT}")))
+
+    def workload_policy(self, version: str) -> WorkloadPolicy:
+        """The policy of a registered `workload` version."""
+        return read_policy(self._downloaded(WORKLOAD.name, version))
+
+    def _downloaded(self, name: str, version: str) -> Path:
+        """A registered version's files, downloaded once under the home folder."""
         target = self.settings.home / "models" / name / version
         if not (target / "ready").exists():
             target.mkdir(parents=True, exist_ok=True)
@@ -89,7 +123,7 @@ class Registry:
                 artifact_uri=f"models:/{name}/{version}", dst_path=str(target)
             )
             (target / "ready").touch()
-        return EventModel.load(next(target.rglob(f"artifacts/{MODEL_ARTIFACT}")))
+        return target
 
     def alias_version(self, name: str, alias: str) -> ModelVersion | None:
         """The version `alias` points at, or None."""
@@ -140,6 +174,21 @@ class Registry:
     def run_tags(self, run_id: str) -> dict[str, str]:
         """A run's tags (the dataset a version saw is tagged on its training run)."""
         return dict(self.client.get_run(run_id).data.tags)
+
+
+def _log_record(record: RunRecord) -> None:
+    """Everything but the model, into the active run."""
+    if record.dataset is not None:
+        mlflow.log_input(record.dataset, context=TRAINING, tags=record.dataset.input_tags)
+    mlflow.log_params({k: str(v) for k, v in record.params.items()})
+    mlflow.log_metrics({k: v for k, v in record.metrics.items() if math.isfinite(v)})
+    for stem, figure in record.figures.items():
+        mlflow.log_figure(figure, f"plots/{stem}.png")
+    with tempfile.TemporaryDirectory() as folder:
+        for stem, table in record.tables.items():
+            path = Path(folder) / f"{stem}.csv"
+            table.to_csv(path, index=False)
+            mlflow.log_artifact(str(path), "tables")
 
 
 def _log_model(model: EventModel) -> str:

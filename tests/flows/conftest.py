@@ -9,6 +9,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from prefect.testing.utilities import prefect_test_harness
 
@@ -20,10 +21,15 @@ from support import free_port
 
 
 def write_small_bundle(folder: Path) -> Path:
-    """A bundled.json with a week of simulated telemetry and all the real series (incident
-    windows are too rare for a subset to train a model that passes its gate)."""
+    """A bundled.json with a week of simulated telemetry, all the real incident series (incident
+    windows are too rare for a subset to train a model that passes its gate) and two real
+    hourly series to forecast."""
     (folder / "telemetry-sim").mkdir(parents=True)
     (folder / "real-incidents").mkdir()
+    (folder / "workload-series").mkdir()
+    workload = pd.read_csv(PROJECT_ROOT / "datasets/workload-series/workload_series.csv.gz")
+    chosen = workload["series_id"].str.endswith(("/outbound-01", "/outbound-02"))
+    workload[chosen].to_csv(folder / "workload-series/workload_series.csv.gz", index=False)
     simulate(systems=4, days=7, seed=3).to_parquet(folder / "telemetry-sim/telemetry.parquet")
     shutil.copy(
         PROJECT_ROOT / "datasets/real-incidents/real_incidents.csv.gz",
