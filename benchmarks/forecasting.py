@@ -69,7 +69,7 @@ def backtest_all(series: Sequence[PreparedSeries], origins: int) -> dict[str, Se
 
 
 def split(backtest: SeriesBacktest) -> tuple[list[int], list[int]]:
-    """Earlier origins (selection, calibration) and later ones (held out)."""
+    """Earlier origins (selection) and later ones (held out, scored)."""
     count = len(backtest.ends)
     return list(range(count // 2)), list(range(count // 2, count))
 

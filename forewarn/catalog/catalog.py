@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from forewarn.catalog.kinds import DatasetKind, get_kind
-from forewarn.catalog.profiling import column_statistics, time_quality
+from forewarn.catalog.profiling import column_statistics, series_preparation, time_quality
 from forewarn.storage import ObjectNotFound, ObjectStore
 
 PREFIX = "datasets"
@@ -112,7 +112,7 @@ class Catalog:
             rows=len(data),
             schema={str(k): str(v) for k, v in data.dtypes.items()},
             statistics=column_statistics(data),
-            quality=time_quality(data, dataset_kind),
+            quality=time_quality(data, dataset_kind) | series_preparation(data, dataset_kind),
             source=source,
             licence=licence,
             description=description,

@@ -82,3 +82,14 @@ def _gaps(
 def _duplicates(series_id: Any, times: pd.Series) -> list[dict[str, Any]]:
     repeated = times[times.duplicated(keep="first")]
     return [{"series": str(series_id), "timestamp": str(t)} for t in repeated.unique()]
+
+
+def series_preparation(frame: pd.DataFrame, kind: DatasetKind) -> dict[str, Any]:
+    """For series to forecast: per series, what resampling onto its step will merge, fill and
+    drop (counted, never silent), and the series that cannot be prepared, with why."""
+    from forewarn.forecasting.preparation import prepare_frame  # only this kind needs it
+
+    if kind.name != "workload-series":
+        return {}
+    prepared = prepare_frame(frame)
+    return {"preparation": {"series": prepared.reports(), "failures": prepared.failures}}

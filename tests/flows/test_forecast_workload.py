@@ -15,6 +15,7 @@ from forewarn.forecasting.store import latest, series_forecast
 from forewarn.settings import Settings
 from forewarn.storage import open_store
 from forewarn.tracking import CHAMPION, Registry
+from tasks.datasets import catalog
 
 FAST = ["seasonal_naive", "auto_ets", "global_xgb"]  # Prophet, Theta, MSTL: slower, same path
 HOURS = 24 * 21
@@ -43,6 +44,18 @@ def workload_dataset(stack: Settings, tmp_path_factory: pytest.TempPathFactory) 
 @pytest.fixture(scope="module")
 def first_run(workload_dataset: str) -> dict[str, Any]:
     return forecast_workload(dataset=workload_dataset, horizon=24, candidates=FAST, origins=4)
+
+
+def test_the_manifest_reports_what_preparation_merges_fills_and_drops(
+    workload_dataset: str,
+) -> None:
+    [manifest] = catalog().versions(workload_dataset)
+    preparation = manifest.quality["preparation"]
+    assert set(preparation["series"]) == {"api/cpu", "db/cpu", "short"}
+    assert preparation["series"]["api/cpu"]["step_seconds"] == 3600
+    assert preparation["series"]["api/cpu"]["points"] == HOURS
+    assert preparation["series"]["short"]["points"] == 30  # regular, only too short to backtest
+    assert preparation["failures"] == {}
 
 
 def test_each_series_is_forecast_and_a_short_one_fails_alone(first_run: dict[str, Any]) -> None:
