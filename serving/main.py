@@ -23,8 +23,11 @@ from serving.middleware import RequestIdMiddleware
 from serving.model_cache import ModelCache
 from serving.observability import MetricsMiddleware
 from serving.prediction_service import PredictionService
+from serving.published_forecasts import PublishedForecasts
 from serving.ratelimit import limiter_from_settings
 from serving.response_cache import ResponseCache
+from serving.workload_policy import PolicyHolder
+from serving.workload_service import WorkloadService
 
 SERVED_FAMILIES = ["bottleneck", "failure"]
 RESPONSE_CACHE_ENTRIES = 10_000
@@ -92,6 +95,10 @@ def _attach_state(app: FastAPI, settings: Settings) -> None:
     state.predictions = PredictionService(
         model_cache, ResponseCache(RESPONSE_CACHE_ENTRIES, metrics), capture, metrics
     )
+    state.forecasts = PublishedForecasts(store)
+    state.workload = WorkloadService(
+        PolicyHolder.from_registry(registry, metrics), state.forecasts, capture, metrics
+    )
     state.started_at = time.time()
 
 
@@ -99,7 +106,9 @@ def _attach_state(app: FastAPI, settings: Settings) -> None:
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     state = app.state
     state.models.start(state.settings.model_poll_seconds)
+    state.workload.policies.start(state.settings.model_poll_seconds)
     state.capture.start()
     yield
     state.models.stop()
+    state.workload.policies.stop()
     state.capture.close()

@@ -3,6 +3,7 @@ into the seed's response shape, plus the bottleneck champion's risk when metrics
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -12,6 +13,8 @@ from forewarn.schemas.optimization import OptimizationRequest
 from forewarn.schemas.predictions import BottleneckRequest
 from serving.model_cache import ModelCache
 from serving.predictors import bottleneck_outlook
+from serving.published_forecasts import PublishedForecasts
+from serving.utilisation_forecasts import ForecastPeak, forecast_peaks
 
 ALTERNATIVES = {
     "cost_optimized": (
@@ -28,12 +31,18 @@ ALTERNATIVES = {
 ASSUMED_UTILISATION = 0.7
 
 
-def assumptions(body: OptimizationRequest) -> list[str]:
-    """What the request leaves open, said in the response rather than hidden."""
-    notes = []
-    if body.workload_forecast is None:
-        notes.append("no workload forecast: today's utilisation is taken as the peak")
-    unknown = [r for r in body.current_allocation if r not in body.current_utilization]
+def assumptions(
+    body: OptimizationRequest, published: Mapping[str, ForecastPeak] | None = None
+) -> list[str]:
+    """What the request leaves open, said in the response rather than hidden; where a
+    published forecast gave a resource's peak, which one."""
+    published = published or {}
+    notes = [peak.note(resource) for resource, peak in published.items()]
+    rest = [r for r in body.current_allocation if r not in published]
+    if body.workload_forecast is None and rest:
+        of = f" of {', '.join(rest)}" if published else ""
+        notes.append(f"no workload forecast: today's utilisation{of} is taken as the peak")
+    unknown = [r for r in rest if r not in body.current_utilization]
     if unknown and body.workload_forecast is None:
         notes.append(
             f"utilisation of {', '.join(unknown)} unknown: assumed "
@@ -42,20 +51,29 @@ def assumptions(body: OptimizationRequest) -> list[str]:
     return notes
 
 
-def _peaks(body: OptimizationRequest) -> dict[str, float]:
+def _peaks(
+    body: OptimizationRequest, published: Mapping[str, ForecastPeak] | None = None
+) -> dict[str, float]:
     load = body.workload_forecast.predicted_load if body.workload_forecast else [1.0]
     growth = max(load) / max(load[0], 1e-6)
     fallback = max(load) if body.workload_forecast else ASSUMED_UTILISATION
+    forecast = {resource: peak.peak for resource, peak in (published or {}).items()}
     return {
-        r: min(body.current_utilization[r] * growth, 1.5)
+        r: forecast[r]
+        if r in forecast
+        else min(body.current_utilization[r] * growth, 1.5)
         if r in body.current_utilization
         else fallback
         for r in body.current_allocation
     }
 
 
-def problem(body: OptimizationRequest, weights: dict[str, float] | None = None) -> Problem:
-    utilisation = _peaks(body)
+def problem(
+    body: OptimizationRequest,
+    weights: dict[str, float] | None = None,
+    published: Mapping[str, ForecastPeak] | None = None,
+) -> Problem:
+    utilisation = _peaks(body, published)
     current = {str(name): units for name, units in body.current_allocation.items()}
     return Problem(
         current=current,
@@ -96,14 +114,20 @@ def _alone(problem_: Problem, now: np.ndarray, resource: str, units: float) -> f
     return evaluate(problem_, changed).performance
 
 
-def optimize(body: OptimizationRequest, models: ModelCache) -> dict[str, Any]:
-    """The response body, without request id."""
-    base = problem(body)
+def optimize(
+    body: OptimizationRequest, models: ModelCache, forecasts: PublishedForecasts | None = None
+) -> dict[str, Any]:
+    """The response body, without request id; peaks from the published forecasts of the
+    system's utilisation where `forecasts` has them."""
+    published = (
+        forecast_peaks(body.system_id, body.current_allocation, forecasts) if forecasts else {}
+    )
+    base = problem(body, published=published)
     now = evaluate(base, np.array(list(base.current.values()), dtype=float))
     plan = solve(base)
     alternatives = []
     for name, (weights, trade_offs) in ALTERNATIVES.items():
-        other = solve(problem(body, weights))
+        other = solve(problem(body, weights, published))
         alternatives.append(
             {
                 "name": name,
@@ -129,7 +153,7 @@ def optimize(body: OptimizationRequest, models: ModelCache) -> dict[str, Any]:
         },
         "alternatives": alternatives,
         "bottleneck_risk": _risk(body, models),
-        "assumptions": assumptions(body),
+        "assumptions": assumptions(body, published),
     }
 
 

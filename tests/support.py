@@ -6,6 +6,7 @@ import gzip
 import socket
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -13,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from forewarn.catalog.kinds import TELEMETRY
 from forewarn.families import TrainingResult
+from forewarn.forecasting.policy import StepMethod, WorkloadPolicy
 from forewarn.settings import Settings
 from forewarn.storage import ObjectStore
 from forewarn.tracking import CHAMPION, LoggedRun, Registry
@@ -139,3 +141,55 @@ def metric_frame(series: str = "a", rows: int = 10, step: str = "5min") -> pd.Da
 def snapshot(store: ObjectStore) -> dict[str, bytes]:
     """Every object of the store, to compare before and after."""
     return {key: store.get_bytes(key) for key in store.list()}
+
+
+# --- workload forecasting (the serving tests): a champion policy, histories of a known shape,
+# and the published run of two series of one system ---
+
+WORKLOAD_URL = "/v1/predict/workload-forecast"
+FORECAST_SYSTEM = "forecast-cluster-01"
+CPU, MEMORY = f"{FORECAST_SYSTEM}/cpu_utilization", f"{FORECAST_SYSTEM}/memory_usage"
+HISTORY_START = pd.Timestamp("2026-03-01", tz="UTC")
+POLICY = WorkloadPolicy(
+    (
+        StepMethod(300, "seasonal_naive", ("seasonal_naive",), 0.95, 2),
+        StepMethod(3600, "auto_theta", ("auto_theta",), 0.61, 5),
+    )
+)
+STORED_STEPS = 24
+Z80, Z95 = 1.2816, 1.96
+
+
+def hourly(days: int, level: float, slope: float = 0.0, seed: int = 0) -> np.ndarray:
+    """A daily cycle (amplitude 1) around a line ending at `level`, with a little noise."""
+    hours = np.arange(24 * days)
+    trend = level - slope * (hours[-1] - hours)
+    noise = np.random.default_rng(seed).normal(0, 0.3, hours.size)
+    return trend + np.sin(2 * np.pi * hours / 24) + noise
+
+
+def points(values: np.ndarray, step: str = "1h") -> list[dict[str, Any]]:
+    stamps = pd.date_range(HISTORY_START, periods=len(values), freq=step)
+    return [
+        {"timestamp": t.strftime("%Y-%m-%dT%H:%M:%SZ"), "value": float(v)}
+        for t, v in zip(stamps, values, strict=True)
+    ]
+
+
+def stored_forecast(series_id: str, mean: np.ndarray, sigma: float) -> pd.DataFrame:
+    """A published forecast with normal 80/95 % bands of scale `sigma`."""
+    return pd.DataFrame(
+        {
+            "timestamp": pd.date_range("2026-04-01", periods=len(mean), freq="1h", tz="UTC"),
+            "series_id": series_id,
+            "model": "auto_theta",
+            "mean": mean,
+            "lower_80": mean - Z80 * sigma,
+            "upper_80": mean + Z80 * sigma,
+            "lower_95": mean - Z95 * sigma,
+            "upper_95": mean + Z95 * sigma,
+        }
+    )
+
+
+RAMP = np.linspace(70.0, 93.0, STORED_STEPS)  # CPU % rising 1 point an hour

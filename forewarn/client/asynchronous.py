@@ -11,11 +11,12 @@ import httpx
 from forewarn.client import calls
 from forewarn.client.calls import Call
 from forewarn.client.errors import ForewarnError, error_from_response
-from forewarn.client.sync import DEFAULT_URL
+from forewarn.client.sync import DEFAULT_URL, FORECAST_TIMEOUT
 from forewarn.client.transport import auth_headers, connection_error, outcome, retry_delay
 from forewarn.schemas.models import ModelPublic, ModelsPublic, ModelVersionPublic
 from forewarn.schemas.optimization import OptimizationResponse
 from forewarn.schemas.predictions import BottleneckResponse, FailureResponse, StreamEvent
+from forewarn.schemas.workload import Direction, WorkloadForecastResponse
 
 T = TypeVar("T")
 
@@ -41,7 +42,11 @@ class AsyncClient:
         for attempt in range(self.max_retries + 1):
             try:
                 response = await self._http.request(
-                    call.method, call.path, json=call.json, params=dict(call.params)
+                    call.method,
+                    call.path,
+                    json=call.json,
+                    params=dict(call.params),
+                    timeout=httpx.USE_CLIENT_DEFAULT if call.timeout is None else call.timeout,
                 )
                 return outcome(call, response)
             except httpx.TransportError as error:
@@ -118,6 +123,24 @@ class AsyncClient:
         return await self._run(
             calls.optimize_resources(system_id, current_allocation, objectives, options)
         )
+
+    async def forecast_workload(
+        self,
+        series_id: str | None = None,
+        *,
+        historical_data: Sequence[calls.Point] | None = None,
+        forecast_horizon: int | None = None,
+        capacity_threshold: float | None = None,
+        direction: Direction = "above",
+        timeout: float | None = FORECAST_TIMEOUT,
+    ) -> WorkloadForecastResponse:
+        """POST /predict/workload-forecast: the latest published forecast of `series_id`, or
+        one made on the fly from `historical_data`; with `capacity_threshold`, when the load
+        may cross it (`direction` above or below) and how likely."""
+        call = calls.forecast_workload(
+            series_id, historical_data, forecast_horizon, capacity_threshold, direction, timeout
+        )
+        return await self._run(call)
 
     async def list_models(
         self, name_contains: str | None = None, page: int = 1, page_size: int = 20

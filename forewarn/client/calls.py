@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from pydantic import TypeAdapter
@@ -17,6 +18,7 @@ from forewarn.schemas.predictions import (
     ItemError,
     StreamEvent,
 )
+from forewarn.schemas.workload import Direction, WorkloadForecastResponse
 
 T = TypeVar("T")
 
@@ -30,6 +32,7 @@ class Call(Generic[T]):
     parse: Callable[[Any], T]
     json: Any = None
     params: Mapping[str, Any] = field(default_factory=dict)
+    timeout: float | None = None  # seconds; None: the client's
 
 
 def _model(kind: type[T]) -> Callable[[Any], T]:
@@ -159,3 +162,36 @@ def optimize_resources(
         **{k: v for k, v in options.items() if v is not None},
     }
     return Call("POST", "/predict/resource-optimization", _model(OptimizationResponse), json=body)
+
+
+# A point of history: {"timestamp": ..., "value": ...} or (timestamp, value); datetimes are sent
+# as ISO 8601 (without a zone: UTC).
+Point = Mapping[str, Any] | tuple[Any, Any]
+
+
+def forecast_workload(
+    series_id: str | None,
+    historical_data: Sequence[Point] | None,
+    forecast_horizon: int | None,
+    capacity_threshold: float | None,
+    direction: Direction,
+    timeout: float | None,
+) -> Call[WorkloadForecastResponse]:
+    body: dict[str, Any] = {"series_id": series_id, "forecast_horizon": forecast_horizon}
+    if historical_data is not None:
+        body["historical_data"] = [_point(point) for point in historical_data]
+    if capacity_threshold is not None:
+        body["capacity_threshold"] = {"value": capacity_threshold, "direction": direction}
+    return Call(
+        "POST",
+        "/predict/workload-forecast",
+        _model(WorkloadForecastResponse),
+        json={key: value for key, value in body.items() if value is not None},
+        timeout=timeout,
+    )
+
+
+def _point(point: Point) -> dict[str, Any]:
+    timestamp, value = (point["timestamp"], point["value"]) if isinstance(point, Mapping) else point
+    stamp = timestamp.isoformat() if isinstance(timestamp, datetime) else timestamp
+    return {"timestamp": stamp, "value": None if value is None else float(value)}

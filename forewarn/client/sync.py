@@ -15,9 +15,11 @@ from forewarn.client.transport import auth_headers, connection_error, outcome, r
 from forewarn.schemas.models import ModelPublic, ModelsPublic, ModelVersionPublic
 from forewarn.schemas.optimization import OptimizationResponse
 from forewarn.schemas.predictions import BottleneckResponse, FailureResponse, StreamEvent
+from forewarn.schemas.workload import Direction, WorkloadForecastResponse
 
 T = TypeVar("T")
 DEFAULT_URL = "http://127.0.0.1:8000/v1"
+FORECAST_TIMEOUT = 60.0  # seconds: an on-the-fly forecast fits models
 
 
 class Client:
@@ -43,7 +45,11 @@ class Client:
                 return outcome(
                     call,
                     self._http.request(
-                        call.method, call.path, json=call.json, params=dict(call.params)
+                        call.method,
+                        call.path,
+                        json=call.json,
+                        params=dict(call.params),
+                        timeout=httpx.USE_CLIENT_DEFAULT if call.timeout is None else call.timeout,
                     ),
                 )
             except httpx.TransportError as error:
@@ -118,6 +124,24 @@ class Client:
         return self._run(
             calls.optimize_resources(system_id, current_allocation, objectives, options)
         )
+
+    def forecast_workload(
+        self,
+        series_id: str | None = None,
+        *,
+        historical_data: Sequence[calls.Point] | None = None,
+        forecast_horizon: int | None = None,
+        capacity_threshold: float | None = None,
+        direction: Direction = "above",
+        timeout: float | None = FORECAST_TIMEOUT,
+    ) -> WorkloadForecastResponse:
+        """POST /predict/workload-forecast: the latest published forecast of `series_id`, or
+        one made on the fly from `historical_data`; with `capacity_threshold`, when the load
+        may cross it (`direction` above or below) and how likely."""
+        call = calls.forecast_workload(
+            series_id, historical_data, forecast_horizon, capacity_threshold, direction, timeout
+        )
+        return self._run(call)
 
     def list_models(
         self, name_contains: str | None = None, page: int = 1, page_size: int = 20

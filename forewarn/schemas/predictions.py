@@ -188,16 +188,6 @@ class BatchResponse(BaseModel):
     results: list[BatchItem]
 
 
-class WorkloadForecastRequest(BaseModel):
-    """The seed's workload forecast request (answered once a forecasting model exists)."""
-
-    forecast_horizon: int = Field(default=24, ge=1, le=24 * 14)
-    granularity: Literal["hourly", "daily"] = "hourly"
-    agent_types: list[str] = Field(default_factory=list, max_length=50)
-    historical_context: dict[str, Any] = Field(default_factory=dict)
-    external_factors: dict[str, Any] = Field(default_factory=dict)
-
-
 class StreamEvent(BaseModel):
     """One Server-Sent Event of GET /predict/stream."""
 

@@ -16,7 +16,9 @@ from serving.auth import ApiKeyHeader, BearerHeader, authorize, known_scope
 from serving.metrics import Metrics
 from serving.model_cache import ModelCache
 from serving.prediction_service import PredictionService
+from serving.published_forecasts import PublishedForecasts
 from serving.ratelimit import rate_limit_headers, rate_limited_error
+from serving.workload_service import WorkloadService
 
 
 def _state(name: str) -> Callable[[Request], Awaitable[object]]:
@@ -32,6 +34,8 @@ ModelsDep = Annotated[ModelCache, Depends(_state("models"))]
 ServiceDep = Annotated[PredictionService, Depends(_state("predictions"))]
 MetricsDep = Annotated[Metrics, Depends(_state("metrics"))]
 StoreDep = Annotated[ObjectStore, Depends(_state("store"))]
+WorkloadDep = Annotated[WorkloadService, Depends(_state("workload"))]
+ForecastsDep = Annotated[PublishedForecasts, Depends(_state("forecasts"))]
 
 
 def admit(request: Request, scope: str) -> tuple[Principal, dict[str, str]]:

@@ -8,18 +8,32 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import numpy as np
+import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
 from forewarn.api_keys import KeyStore
 from forewarn.families import TrainingResult, get_family
+from forewarn.forecasting.store import LATEST, PublishedRun, SeriesSummary, publish
 from forewarn.settings import Settings
 from forewarn.simulator import simulate
 from forewarn.stack import Supervisor
 from forewarn.stack.components import mlflow_component
-from forewarn.tracking import LoggedRun
+from forewarn.storage import open_store
+from forewarn.tracking import CHAMPION, LoggedRun, Registry, RunRecord
 from serving.main import create_app
-from support import free_port, register_model, wait_until_serving
+from support import (
+    CPU,
+    MEMORY,
+    POLICY,
+    RAMP,
+    STORED_STEPS,
+    free_port,
+    register_model,
+    stored_forecast,
+    wait_until_serving,
+)
 
 SERVED = ("bottleneck", "failure")
 
@@ -76,3 +90,31 @@ def client(
     with TestClient(create_app(serving_settings)) as test_client:
         wait_until_serving(test_client)
         yield test_client
+
+
+@pytest.fixture(scope="module")
+def workload_champion(serving_settings: Settings) -> Iterator[LoggedRun]:
+    """A `workload` version of `POLICY`, champion for the module (the alias removed after)."""
+    registry = Registry(serving_settings)
+    record = RunRecord("serving-workload", "serving-test", {}, {}, {"mase": 0.61})
+    logged = registry.log_workload(POLICY, record)
+    registry.set_alias("workload", CHAMPION, logged.version)
+    yield logged
+    registry.delete_alias("workload", CHAMPION)
+
+
+@pytest.fixture(scope="module")
+def published_run(serving_settings: Settings) -> Iterator[PublishedRun]:
+    """A published forecast run of `CPU` (RAMP) and `MEMORY` (flat at 40), removed after."""
+    store = open_store(serving_settings)
+    frames = pd.concat(
+        [stored_forecast(CPU, RAMP, 2.0), stored_forecast(MEMORY, np.full(STORED_STEPS, 40.0), 1.0)]
+    )
+    summary = SeriesSummary("auto_theta", ["auto_theta"], 0.62, 3600.0)
+    run = publish(
+        store, "serving-test-run", frames, ("workload-series", "v-test"),
+        {CPU: summary, MEMORY: summary}, model_version="1",
+    )  # fmt: skip
+    yield run
+    for key in (LATEST, run.forecasts_key):
+        store.delete(key)

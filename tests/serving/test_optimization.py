@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 from fastapi.testclient import TestClient
 
+from forewarn.forecasting.store import PublishedRun
 from forewarn.optimization import DEFAULT_UNIT_COSTS, Problem, evaluate, performance, solve
-from support import bottleneck_body
+from support import CPU, FORECAST_SYSTEM, MEMORY, RAMP, Z80, bottleneck_body
 
 SEED_REQUEST = {
     "system_id": "prod-cluster-01",
@@ -96,3 +97,25 @@ def test_unknown_resources_are_refused(client: TestClient, keys: dict[str, str])
     )
     assert answer.status_code == 400
     assert any(k.startswith("current_allocation") for k in answer.json()["error"]["details"])
+
+
+def test_optimizer_takes_the_peak_from_published_forecasts(
+    client: TestClient, keys: dict[str, str], published_run: PublishedRun
+) -> None:
+    body = {"system_id": FORECAST_SYSTEM, "current_allocation": {"cpu_cores": 64, "memory_gb": 256}}
+    answer = client.post(
+        "/v1/predict/resource-optimization", json=body, headers={"X-API-Key": keys["predict"]}
+    )
+    elsewhere = client.post(
+        "/v1/predict/resource-optimization",
+        json=body | {"system_id": "no-forecast-cluster"},
+        headers={"X-API-Key": keys["predict"]},
+    )
+
+    assert answer.status_code == 200, answer.text
+    notes = answer.json()["assumptions"]
+    assert len(notes) == 2 and all("published forecast" in note for note in notes)
+    assert f"cpu_cores peak utilisation {(RAMP[-1] + Z80 * 2) / 100:.0%}" in notes[0]
+    assert CPU in notes[0] and MEMORY in notes[1]
+    assert answer.json()["optimization"]["recommended_allocation"]["cpu_cores"] > 64
+    assert any("assumed 70%" in note for note in elsewhere.json()["assumptions"])

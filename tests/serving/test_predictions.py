@@ -291,19 +291,6 @@ def test_failure_batch_and_its_size_bound(
     assert too_many.json()["error"]["code"] == "batch_too_large"
 
 
-def test_workload_forecast_names_the_missing_model(
-    client: TestClient, keys: dict[str, str]
-) -> None:
-    answer = client.post(
-        "/v1/predict/workload-forecast",
-        json={"forecast_horizon": 24},
-        headers={"X-API-Key": keys["predict"]},
-    )
-    assert answer.status_code == 404
-    assert answer.json()["error"]["code"] == "model_not_found"
-    assert "workload" in answer.json()["error"]["message"]
-
-
 def read_events(client: TestClient, key: str, **params: object) -> list[dict]:
     with client.stream(
         "GET", "/v1/predict/stream", params=params, headers={"X-API-Key": key}

@@ -16,9 +16,16 @@ from forewarn.schemas.predictions import (
     BottleneckResponse,
     FailureRequest,
     FailureResponse,
-    WorkloadForecastRequest,
 )
-from serving.api.deps import ModelsDep, Predictor, RegistryDep, ServiceDep, SettingsDep
+from forewarn.schemas.workload import WorkloadForecastRequest, WorkloadForecastResponse
+from serving.api.deps import (
+    ForecastsDep,
+    ModelsDep,
+    Predictor,
+    ServiceDep,
+    SettingsDep,
+    WorkloadDep,
+)
 from serving.batch import answer_batch
 from serving.errors import APIError
 from serving.optimizer import optimize
@@ -88,17 +95,23 @@ def predict_failure_batch(
     return _batch(body, request, service, settings, FailureRequest, FAILURE)
 
 
-@router.post("/workload-forecast", responses={404: {"description": "No forecasting model."}})
-def predict_workload(body: WorkloadForecastRequest, _: Predictor, registry: RegistryDep) -> None:
-    """Workload forecast: answers once a `workload` model is registered as champion; until
-    the forecasting family exists, 404 naming the missing model."""
-    served = "workload" in registry.model_names() and registry.alias_version("workload", "champion")
-    detail = (
-        "is registered but no forecasting family serves it yet"
-        if served
-        else "has no champion: no workload forecasting model has been trained yet"
-    )
-    raise APIError(404, "model_not_found", f"model 'workload' {detail}", {"model": "workload"})
+@router.post(
+    "/workload-forecast",
+    response_model=WorkloadForecastResponse,
+    responses={
+        400: {"description": "Invalid, unsorted, duplicated or too short history."},
+        404: {"description": "No workload champion, no published forecast, unknown series."},
+        422: {"description": "The champion's method cannot forecast this history."},
+    },
+)
+async def predict_workload(
+    body: WorkloadForecastRequest, request: Request, _: Predictor, workload: WorkloadDep
+) -> dict[str, Any]:
+    """The next steps of a metric with 80 and 95 % intervals, the model used and its backtest
+    MASE, and (given `capacity_threshold`) when the load may cross it and how likely. Send
+    `historical_data` to forecast on the fly with the `workload` champion's method, or name a
+    `series_id` to read the latest forecast of the scheduled flow `forecast-workload`."""
+    return await workload.answer(body, request.state.request_id)
 
 
 @router.get(
@@ -129,8 +142,14 @@ async def stream_predictions(
 
 @router.post("/resource-optimization", response_model=OptimizationResponse)
 def optimize_resources(
-    body: OptimizationRequest, request: Request, _: Predictor, models: ModelsDep
+    body: OptimizationRequest,
+    request: Request,
+    _: Predictor,
+    models: ModelsDep,
+    forecasts: ForecastsDep,
 ) -> dict[str, Any]:
     """An allocation that meets the objectives and constraints at the forecast peak, solved
-    with SLSQP over a stated utilisation model, with alternatives and their trade-offs."""
-    return {"request_id": request.state.request_id} | optimize(body, models)
+    with SLSQP over a stated utilisation model, with alternatives and their trade-offs. Where
+    the latest `forecast-workload` run forecast the system's utilisation (series
+    `<system_id>/cpu_utilization`, ...), the peak of its upper 80 % band is the peak."""
+    return {"request_id": request.state.request_id} | optimize(body, models, forecasts)

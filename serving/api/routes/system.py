@@ -79,8 +79,10 @@ async def health(
 
 @router.get("/status")
 def status(request: Request, models: ModelsDep) -> dict[str, Any]:
-    """Uptime and the models this process serves."""
+    """Uptime and the models this process serves; `workload`: the version of the forecasting
+    champion on-the-fly forecasts use, and why none serves when none does."""
     cache = models.status()
+    version, detail = request.app.state.workload.policies.status()
     return {
         "service": "forewarn-api",
         "version": request.app.version,
@@ -88,6 +90,7 @@ def status(request: Request, models: ModelsDep) -> dict[str, Any]:
         "models": cache.models,
         "ready": cache.ready,
         "model_errors": cache.errors,
+        "workload": {"version": version, "detail": detail},
     }
 
 
