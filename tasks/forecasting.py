@@ -1,10 +1,11 @@
-"""Tasks of the `forecast-workload` flow: prepare, fit the global model, forecast each series,
-publish the forecasts, and record the run in MLflow."""
+"""Tasks of the `forecast-workload` flow: prepare, fit the global model, forecast each series
+(in full, or refreshing its stored choice), publish the forecasts, and record the run in
+MLflow."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -21,11 +22,24 @@ from forewarn.forecasting import (
     SelectionRule,
     prepare_frame,
 )
-from forewarn.forecasting.candidates import FACTORIES, GlobalBoosted
+from forewarn.forecasting.candidates import FACTORIES, Forecast, GlobalBoosted
 from forewarn.forecasting.jobs import GlobalResult, SeriesOutcome, forecast_series, global_forecasts
+from forewarn.forecasting.pipeline import SeriesForecast
 from forewarn.forecasting.plots import forecast_figure
 from forewarn.forecasting.policy import WorkloadPolicy, policy_from
-from forewarn.forecasting.store import PublishedRun, SeriesSummary, publish
+from forewarn.forecasting.refresh import (
+    refresh_global,
+    refresh_series,
+    reusable_choices,
+)
+from forewarn.forecasting.store import (
+    PublishedRun,
+    SeriesSummary,
+    StoredChoice,
+    latest,
+    publish,
+    stored_choices,
+)
 from forewarn.provenance import git_commit
 from forewarn.settings import get_settings
 from forewarn.storage import open_store
@@ -72,6 +86,35 @@ def forecast_one(
     )
 
 
+@task(name="stored-choices", cache_policy=NO_CACHE, **IO_RETRIES)
+def reusable(manifest: Manifest) -> tuple[dict[str, StoredChoice], str | None]:
+    """The latest run's stored choices if this run may reuse them (same dataset version, fresh
+    enough), and the model version that run published under."""
+    store = open_store(get_settings())
+    run = latest(store)
+    if run is None:
+        return {}, None
+    kept = reusable_choices(run, stored_choices(store, run), (manifest.name, manifest.version))
+    return dict(kept), run.model_version
+
+
+@task(name="refit-global-model", cache_policy=NO_CACHE)
+def refit_global(group: list[PreparedSeries], horizon: int) -> dict[str, Forecast | Exception]:
+    """The global model refitted across the series of one step whose choice uses it."""
+    return refresh_global(group, horizon)
+
+
+@task(name="refresh-series", cache_policy=NO_CACHE)
+def refresh_one(
+    series: PreparedSeries,
+    stored: StoredChoice,
+    global_by_series: dict[str, Forecast | Exception] | None,
+) -> SeriesForecast:
+    """Refit one series' stored choice on its latest history and forecast (it fails alone)."""
+    found = (global_by_series or {}).get(series.series_id)
+    return refresh_series(series, stored, {GlobalBoosted.name: found} if found else None)
+
+
 def local_candidates(candidates: Sequence[str]) -> list[str]:
     """The candidates fitted per series (the global one is fitted per step)."""
     return [name for name in candidates if not getattr(FACTORIES[name], "is_global", False)]
@@ -109,19 +152,50 @@ def series_table(outcomes: Sequence[SeriesOutcome], failures: dict[str, str]) ->
 
 @task(name="publish-forecasts", cache_policy=NO_CACHE, **IO_RETRIES)
 def publish_forecasts(
-    outcomes: Sequence[SeriesOutcome], manifest: Manifest, version: str | None
+    forecasts: Sequence[SeriesForecast],
+    choices: Mapping[str, StoredChoice],
+    manifest: Manifest,
+    version: str | None,
 ) -> PublishedRun:
-    """The forecasts as Parquet under this run's folder, then the `latest` pointer."""
-    frame = pd.concat([o.forecast.to_frame() for o in outcomes], ignore_index=True)
+    """The forecasts as Parquet and the choices that made them under this run's folder, then
+    the `latest` pointer."""
+    frame = pd.concat([f.to_frame() for f in forecasts], ignore_index=True)
     summaries = {
-        o.series_id: SeriesSummary(
-            o.choice.model, list(o.choice.members), o.choice.score, o.step.total_seconds()
+        f.series_id: SeriesSummary(
+            f.model, list(f.members), f.backtest_mase, choices[f.series_id].step_seconds
         )
-        for o in outcomes
+        for f in forecasts
     }
     run_id = str(flow_run.id or f"local-{pd.Timestamp.now(tz='UTC'):%Y%m%dT%H%M%S}")
     store = open_store(get_settings())
-    return publish(store, run_id, frame, (manifest.name, manifest.version), summaries, version)
+    kept = {f.series_id: choices[f.series_id] for f in forecasts}
+    dataset = (manifest.name, manifest.version)
+    return publish(store, run_id, frame, dataset, summaries, version, choices=kept)
+
+
+def stored(outcome: SeriesOutcome) -> StoredChoice:
+    """What a full run keeps of a series' choice for later refreshes."""
+    return StoredChoice(outcome.choice, outcome.step.total_seconds(), len(outcome.forecast.mean))
+
+
+@task(name="log-refresh", cache_policy=NO_CACHE, **IO_RETRIES)
+def log_refresh(
+    refreshed: int, seconds: float, failures: dict[str, str], manifest: Manifest
+) -> str:
+    """A refresh run in MLflow (nothing registered: the champion did not change); its id."""
+    record = RunRecord(
+        experiment=WORKLOAD.name,
+        run_name=f"refresh-workload-{manifest.version}",
+        tags=_tags(manifest) | {"mode": "refresh"},
+        params={"mode": "refresh"},
+        metrics={
+            "series_refreshed": float(refreshed),
+            "seconds": seconds,
+            "failed_series": float(len(failures)),
+        },
+        dataset=CatalogDataset(manifest, data_uri(manifest)),
+    )
+    return Registry(get_settings()).log_unregistered(record)
 
 
 @task(name="log-and-register", cache_policy=NO_CACHE, **IO_RETRIES)
@@ -131,23 +205,22 @@ def log_workload(
     failures: dict[str, str],
     manifest: Manifest,
     params: dict[str, object],
+    kept: Mapping[str, StoredChoice] | None = None,
 ) -> tuple[LoggedRun, WorkloadPolicy, dict[str, float]]:
     """Metrics, a plot per series, the per-series table and the dataset into MLflow; the
-    policy registered as a new `workload` version."""
-    steps = {o.series_id: o.step for o in outcomes}
-    policy = policy_from({o.series_id: o.choice for o in outcomes}, steps)
+    policy (of these series' choices and the `kept` ones) registered as a new version."""
+    kept = kept or {}
+    steps = {i: pd.Timedelta(seconds=c.step_seconds) for i, c in kept.items()}
+    steps |= {o.series_id: o.step for o in outcomes}
+    choices = {i: c.choice for i, c in kept.items()} | {o.series_id: o.choice for o in outcomes}
+    policy = policy_from(choices, steps)
     metrics = run_metrics(outcomes) | {"failed_series": float(len(failures))}
     by_id = {s.series_id: s for s in prepared.series}
     worst = sorted(outcomes, key=lambda o: -o.held_out.get("selected", 0.0))[:PLOTTED]
     record = RunRecord(
         experiment=WORKLOAD.name,
         run_name=f"forecast-workload-{manifest.version}",
-        tags=manifest.tags
-        | {
-            "git.commit": git_commit(),
-            "family": WORKLOAD.name,
-            FLOW_RUN_TAG: str(flow_run.id or ""),
-        },
+        tags=_tags(manifest),
         params=params,
         metrics=metrics,
         figures={
@@ -158,6 +231,14 @@ def log_workload(
     )
     logged = Registry(get_settings()).log_workload(policy, record)
     return logged, policy, metrics
+
+
+def _tags(manifest: Manifest) -> dict[str, str]:
+    return manifest.tags | {
+        "git.commit": git_commit(),
+        "family": WORKLOAD.name,
+        FLOW_RUN_TAG: str(flow_run.id or ""),
+    }
 
 
 def _stem(series_id: str) -> str:

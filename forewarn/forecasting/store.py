@@ -4,6 +4,8 @@ reads back.
 Each run's forecasts are one Parquet file under a folder of its own (`run=<run id>`), written
 before the `latest.json` pointer that names it: a reader sees the previous run or the whole new
 one, never half of one, and a run that dies before publishing leaves the pointer where it was.
+Next to the forecasts, `choices.json` keeps each series' choice (members and calibration), so
+that a later run can refit the chosen models without backtesting again.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from forewarn.forecasting.selection import Choice
 from forewarn.storage import ObjectNotFound, ObjectStore
 
 PREFIX = "forecasts/workload"
@@ -41,6 +44,26 @@ class SeriesSummary:
 
 
 @dataclass(frozen=True)
+class StoredChoice:
+    """A series' choice as a run stored it, with the step and horizon it was made for."""
+
+    choice: Choice
+    step_seconds: float
+    horizon: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "choice": self.choice.as_dict(),
+            "step_seconds": self.step_seconds,
+            "horizon": self.horizon,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> StoredChoice:
+        return cls(Choice.from_dict(data["choice"]), data["step_seconds"], data["horizon"])
+
+
+@dataclass(frozen=True)
 class PublishedRun:
     """The pointer to a run's forecasts: where they lie, when and from what they were made."""
 
@@ -51,6 +74,7 @@ class PublishedRun:
     forecasts_key: str
     model_version: str | None = None
     series: dict[str, SeriesSummary] = field(default_factory=dict)
+    choices_key: str | None = None  # each series' StoredChoice (None: runs before they were kept)
 
     def age_seconds(self, now: datetime | None = None) -> float:
         """Seconds since the run published its forecasts."""
@@ -70,14 +94,19 @@ def publish(
     dataset: tuple[str, str],
     series: dict[str, SeriesSummary],
     model_version: str | None = None,
+    *,
+    choices: dict[str, StoredChoice] | None = None,
 ) -> PublishedRun:
-    """Write a run's forecasts (one row per series and step ahead), then point `latest` at
-    them. ValueError when columns are missing, before anything is written."""
+    """Write a run's forecasts (one row per series and step ahead) and its `choices`, then
+    point `latest` at them. ValueError when columns are missing, before anything is written."""
     missing = [column for column in COLUMNS if column not in forecasts.columns]
     if missing:
         raise ValueError(f"forecasts lack the column(s) {missing}; expected {list(COLUMNS)}")
     key = f"{PREFIX}/run={run_id}/forecasts.parquet"
     store.put_parquet(key, forecasts.loc[:, list(COLUMNS)].reset_index(drop=True))
+    choices_key = f"{PREFIX}/run={run_id}/choices.json" if choices else None
+    if choices_key and choices:
+        store.put_json(choices_key, {i: c.as_dict() for i, c in choices.items()})
     published = PublishedRun(
         run_id=run_id,
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -86,6 +115,7 @@ def publish(
         forecasts_key=key,
         model_version=model_version,
         series=series,
+        choices_key=choices_key,
     )
     store.put_json(LATEST, asdict(published))
     return published
@@ -97,6 +127,14 @@ def latest(store: ObjectStore) -> PublishedRun | None:
         return PublishedRun.from_dict(store.get_json(LATEST))
     except ObjectNotFound:
         return None
+
+
+def stored_choices(store: ObjectStore, run: PublishedRun) -> dict[str, StoredChoice]:
+    """The choices a published run kept, by series id (none for runs that kept none)."""
+    if run.choices_key is None:
+        return {}
+    data = store.get_json(run.choices_key)
+    return {series_id: StoredChoice.from_dict(value) for series_id, value in data.items()}
 
 
 def series_forecast(store: ObjectStore, run: PublishedRun, series_id: str) -> pd.DataFrame:

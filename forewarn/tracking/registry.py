@@ -104,6 +104,14 @@ class Registry:
         self.client.update_registered_model(family.name, description=model_description(family))
         return LoggedRun(run.info.run_id, family.name, version)
 
+    def log_unregistered(self, record: RunRecord) -> str:
+        """Log `record` in a run that registers nothing (a refresh); the run id."""
+        mlflow.set_tracking_uri(self.uri)
+        mlflow.set_experiment(record.experiment)
+        with mlflow.start_run(run_name=record.run_name, tags=record.tags) as run:
+            _log_record(record)
+        return str(run.info.run_id)
+
     def load(self, name: str, version: str) -> EventModel:
         """Download a registered version (once; cached under the home folder) and load it."""
         folder = self._downloaded(name, version)

@@ -11,7 +11,7 @@ import pytest
 
 from flows.forecast_workload import forecast_workload
 from flows.ingest_dataset import ingest_dataset
-from forewarn.forecasting.store import latest, series_forecast
+from forewarn.forecasting.store import latest, series_forecast, stored_choices
 from forewarn.settings import Settings
 from forewarn.storage import open_store
 from forewarn.tracking import CHAMPION, Registry
@@ -94,12 +94,38 @@ def test_the_first_version_passes_the_gate_and_is_logged_with_plots(
     assert policy.method_for(pd.Timedelta(hours=1)).members
 
 
+def test_a_second_run_refreshes_the_stored_choices_without_registering(
+    stack: Settings, first_run: dict[str, Any], workload_dataset: str
+) -> None:
+    store = open_store(stack)
+    before = latest(store)
+    versions = len(Registry(stack).versions("workload"))
+    second = forecast_workload(dataset=workload_dataset, horizon=24, candidates=FAST, origins=4)
+    after = latest(store)
+    assert second["mode"] == "refresh" and second["decision"] is None
+    assert second["refreshed"] == ["api/cpu", "db/cpu"]
+    assert len(Registry(stack).versions("workload")) == versions  # nothing registered
+    assert Registry(stack).run_metrics(second["run_id"])["series_refreshed"] == 2
+    assert before is not None and after is not None
+    assert after.run_id == second["forecasts_run"] != before.run_id
+    assert after.model_version == before.model_version == first_run["version"]
+    for series_id in ("api/cpu", "db/cpu"):
+        assert after.series[series_id].members == before.series[series_id].members
+        assert len(series_forecast(store, after, series_id)) == 24
+    assert set(stored_choices(store, after)) == {"api/cpu", "db/cpu"}
+
+
 def test_a_second_run_is_gated_against_the_champion_on_the_same_backtest(
     stack: Settings, first_run: dict[str, Any], workload_dataset: str
 ) -> None:
     second = forecast_workload(
-        dataset=workload_dataset, horizon=24, candidates=["seasonal_naive"], origins=4
+        dataset=workload_dataset,
+        horizon=24,
+        candidates=["seasonal_naive"],
+        origins=4,
+        reselect=True,
     )
+    assert second["mode"] == "full" and second["refreshed"] == []
     decision = second["decision"]
     champion = Registry(stack).alias_version("workload", CHAMPION)
     assert np.isfinite(decision["champion"])  # its models competed, so it was scored here too
