@@ -1,11 +1,13 @@
 """Workload forecasting, the core: prepare metric series, backtest candidates from rolling
 origins, choose each series' model, forecast with calibrated intervals. No Prefect, no FastAPI.
 
-Typical use::
+Typical use (the `forecast-workload` flow does this with one task per series)::
 
-    prepared = prepare_frame(frame)                       # timestamp, series_id, value
-    run = forecast_workload(prepared.series, horizon=24)  # backtest + select + forecast
-    run.forecasts["cpu"].to_frame()                       # mean, lower_80 ... upper_95
+    from forewarn.forecasting.jobs import forecast_series
+
+    prepared = prepare_frame(frame)  # timestamp, series_id, value
+    outcome = forecast_series(prepared.series[0], BacktestPlan(24), ["auto_ets"], SelectionRule())
+    outcome.forecast.to_frame()  # timestamp, mean, lower_80 ... upper_95
 """
 
 from forewarn.forecasting.backtest import (
@@ -29,9 +31,8 @@ from forewarn.forecasting.intervals import IntervalCalibration, calibrate
 from forewarn.forecasting.metrics import coverage, mase, mase_scale
 from forewarn.forecasting.pipeline import (
     SeriesForecast,
-    WorkloadRun,
+    chosen_forecast,
     forecast_chosen,
-    forecast_workload,
 )
 from forewarn.forecasting.preparation import (
     PreparationReport,
@@ -68,16 +69,15 @@ __all__ = [
     "SelectionRule",
     "SeriesBacktest",
     "SeriesForecast",
-    "WorkloadRun",
     "add_candidate",
     "calibrate",
     "capacity_warning",
+    "chosen_forecast",
     "coverage",
     "default_horizon",
     "detect_seasons",
     "exceedance",
     "forecast_chosen",
-    "forecast_workload",
     "history_at",
     "infer_step",
     "make_candidates",

@@ -26,7 +26,7 @@ from forewarn.forecasting.candidates import BASELINE, Candidate, Forecast, make_
 from forewarn.forecasting.candidates.base import LEVELS
 from forewarn.forecasting.intervals import calibrate
 from forewarn.forecasting.metrics import coverage
-from forewarn.forecasting.pipeline import SeriesForecast
+from forewarn.forecasting.pipeline import SeriesForecast, chosen_forecast
 from forewarn.forecasting.preparation import PreparedSeries
 from forewarn.forecasting.selection import Choice, SelectionRule, combine, model_forecasts, select
 
@@ -97,15 +97,7 @@ def forecast_series(
     latest = _latest(series, plan, candidates, choice, global_results or {})
     mean = combine(latest).mean if len(latest) > 1 else latest[0].mean
     history = history_at(series, len(series.values), plan.max_points)
-    forecast = SeriesForecast(
-        series.series_id,
-        choice.model,
-        choice.members,
-        history.future_index(plan.horizon),
-        mean,
-        choice.calibration.bounds(mean),
-        choice.score,
-    )
+    forecast = chosen_forecast(history, choice, mean)
     held_out = held_out_scores(backtest, rule)
     return SeriesOutcome(series.series_id, series.step, backtest, choice, held_out, forecast)
 

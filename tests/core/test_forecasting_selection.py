@@ -16,13 +16,13 @@ from forewarn.forecasting import (
     Forecast,
     History,
     SelectionRule,
-    forecast_workload,
     model_forecasts,
     run_backtest,
     select,
 )
 from forewarn.forecasting.backtest import SeriesBacktest
 from forewarn.forecasting.candidates import AutoETS, BoostingConfig, GlobalBoosted, SeasonalNaive
+from forewarn.forecasting.jobs import forecast_series
 
 PLAN = BacktestPlan(horizon=24, origins=4)
 NAMES = ("seasonal_naive", "auto_ets", "global_xgb")
@@ -87,11 +87,12 @@ def test_failing_candidate_fails_alone() -> None:
     assert select(backtests["b"]).members == ("seasonal_naive",)
 
 
-def test_whole_run_forecasts_and_reports_too_short_series() -> None:
-    series = [prepared("web", days=14), prepared("tiny", days=2)]
-    run = forecast_workload(series, horizon=12, candidates=["auto_ets"], origins=3)
-    assert "too short: 48 points" in run.failures["tiny"] and "tiny" not in run.forecasts
-    frame = run.forecasts["web"].to_frame()
+def test_a_series_job_forecasts_and_a_too_short_series_is_refused_by_name() -> None:
+    plan = BacktestPlan(horizon=12, origins=3)
+    with pytest.raises(ValueError, match=r"series 'tiny': too short: 48 points"):
+        forecast_series(prepared("tiny", days=2), plan, ["auto_ets"], SelectionRule())
+    outcome = forecast_series(prepared("web", days=14), plan, ["auto_ets"], SelectionRule())
+    frame = outcome.forecast.to_frame()
     assert list(frame.columns) == [
         "timestamp",
         "series_id",
@@ -102,6 +103,6 @@ def test_whole_run_forecasts_and_reports_too_short_series() -> None:
         "lower_95",
         "upper_95",
     ]
-    assert len(frame) == 12 and run.choices["web"].score == pytest.approx(
-        run.choices["web"].mase[run.choices["web"].model]
-    )
+    choice = outcome.choice
+    assert len(frame) == 12 and choice.score == pytest.approx(choice.mase[choice.model])
+    assert {"selected", "seasonal_naive", "coverage_80", "coverage_95"} <= set(outcome.held_out)
