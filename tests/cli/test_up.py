@@ -83,7 +83,10 @@ def test_up_serves_both_uis_refuses_a_second_stack_and_stops_cleanly(
     assert no_model_yet.status_code == 503
     assert no_model_yet.json()["error"]["code"] == "model_not_ready"
     deployments = httpx.post(f"{prefect}/api/deployments/filter", json={}).json()
-    assert {"pipeline", "nightly", "ingest-dataset"} <= {d["name"] for d in deployments}
+    by_name = {d["name"]: d for d in deployments}
+    assert {"pipeline", "nightly", "ingest-dataset", "forecast-workload"} <= set(by_name)
+    [hourly] = by_name["forecast-workload"]["schedules"]
+    assert hourly["schedule"]["cron"] == "0 * * * *" and hourly["active"]
     state = json.loads((Path(environment["FOREWARN_HOME"]) / "stack.json").read_text())
     children = {pid for c in state["components"] for pid in group_members(c["pid"])}
     assert len(state["components"]) == 4 and len(children) >= 4
