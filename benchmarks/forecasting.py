@@ -48,6 +48,8 @@ RULES = {
     "median of all but the worst": SelectionRule(),
     "median of all": SelectionRule(drop_worst=0),
     "single best": SelectionRule(combine=False),
+    "median, unless one is 10% better": SelectionRule(single_margin=0.1),
+    "median, unless one is 25% better": SelectionRule(single_margin=0.25),
 }
 CHOSEN_RULE = "median of all but the worst"  # decided by the rule comparison printed below
 LEVELS = (80, 95)
@@ -145,8 +147,16 @@ def compare_rules(backtests: dict[str, SeriesBacktest]) -> None:
     """Mean held-out MASE under each selection rule, and of each candidate alone."""
     print("\nselection rules (held-out mean MASE over all series):")
     for name, rule in RULES.items():
-        scores = [evaluate(b, rule)["forewarn"] for b in backtests.values()]
-        print(f"  {name:<18} {np.mean(scores):.3f}")
+        rows = [evaluate(b, rule) for b in backtests.values()]
+        scores = [float(row["forewarn"]) for row in rows]
+        ratios = [
+            float(row["forewarn"]) / min(float(row["seasonal_naive"]), float(row["prophet"]))
+            for row in rows
+        ]
+        within = sum(r <= 0.85 for r in ratios)
+        print(
+            f"  {name:<34} {np.mean(scores):.3f}  (<= 0.85 x best anchor on {within}/{len(rows)})"
+        )
     for name in make_candidate_names():
         scores = [
             b.mase(b.forecasts[name], split(b)[1])

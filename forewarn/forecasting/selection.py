@@ -29,6 +29,8 @@ class SelectionRule:
 
     combine: bool = True  # the median of the candidates; False: the single best
     drop_worst: int = 1  # candidates left out of the median, worst backtest MASE first
+    single_margin: float = 0.0  # > 0: the best single model wins when its MASE is this
+    # fraction below the median's (a clearly better model is not diluted)
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,10 @@ def select(
     members = members if model == ENSEMBLE else (model,)
     forecasts = model_forecasts(backtest, members)
     scores[model] = backtest.mase(forecasts, origins)
+    margin = rule.single_margin
+    if model == ENSEMBLE and margin > 0 and scores[ranked[0]] < (1 - margin) * scores[ENSEMBLE]:
+        model, members = ranked[0], (ranked[0],)
+        forecasts = model_forecasts(backtest, members)
     chosen = list(range(len(backtest.ends))) if origins is None else list(origins)
     return Choice(
         backtest.series_id, model, members, scores, calibrate(backtest.errors(forecasts)[chosen])

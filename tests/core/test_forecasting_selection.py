@@ -106,3 +106,18 @@ def test_a_series_job_forecasts_and_a_too_short_series_is_refused_by_name() -> N
     choice = outcome.choice
     assert len(frame) == 12 and choice.score == pytest.approx(choice.mase[choice.model])
     assert {"selected", "seasonal_naive", "coverage_80", "coverage_95"} <= set(outcome.held_out)
+
+
+def test_a_clearly_better_single_model_is_not_diluted_by_the_median(
+    noisy: dict[str, SeriesBacktest],
+) -> None:
+    for backtest in noisy.values():
+        median = select(backtest, origins=[0, 1])
+        best = min(median.mase[name] for name in backtest.forecasts)
+        eager = select(backtest, origins=[0, 1], rule=SelectionRule(single_margin=1e-9))
+        strict = select(backtest, origins=[0, 1], rule=SelectionRule(single_margin=0.99))
+        assert strict.members == median.members  # no single model is 99 % better
+        if best < median.score:
+            assert len(eager.members) == 1 and eager.score == best
+        else:
+            assert eager.members == median.members
