@@ -34,9 +34,10 @@ from forewarn.forecasting import BacktestPlan, default_horizon
 from forewarn.forecasting.candidates import FACTORIES, GlobalBoosted
 from forewarn.forecasting.jobs import SeriesOutcome, members_score
 from forewarn.forecasting.pipeline import SeriesForecast
+from forewarn.forecasting.policy import WorkloadPolicy
 from forewarn.forecasting.refresh import fits_plan
 from forewarn.forecasting.store import StoredChoice
-from forewarn.promotion import decide
+from forewarn.promotion import Decision, decide
 from forewarn.settings import get_settings
 from forewarn.tracking import CHAMPION, LoggedRun, Registry
 from tasks.datasets import load_dataset
@@ -80,7 +81,11 @@ def forecast_workload(
     kept, published_version = _kept_choices(prepared.series, manifest, horizon, reselect)
     refreshed, failures = _refresh_all([s for s in prepared.series if s.series_id in kept], kept)
     full = [s for s in prepared.series if s.series_id not in kept]
-    names = list(dict.fromkeys([*(candidates or FACTORIES), *_champion_models()]))
+    champion = _champion() if full else None  # read once: its models compete, then it is gated
+    champion_models = (
+        [m for method in champion[1].methods for m in method.members] if champion else []
+    )
+    names = list(dict.fromkeys([*(candidates or FACTORIES), *champion_models]))
     outcomes, full_failures = _forecast_all(full, names, horizon, origins) if full else ([], {})
     failures |= full_failures | prepared.failures
     if not outcomes and not refreshed:
@@ -98,7 +103,8 @@ def forecast_workload(
         "refreshed": len(refreshed),
     }
     logged, _, metrics = log_workload(outcomes, prepared, failures, manifest, params, kept)
-    return _publish_full(outcomes, refreshed, kept, failures, manifest, logged, metrics)
+    decision = _gate(outcomes, logged.version, metrics, champion)
+    return _publish_full(outcomes, refreshed, kept, failures, manifest, logged, metrics, decision)
 
 
 def _kept_choices(
@@ -123,9 +129,9 @@ def _publish_full(
     manifest: Manifest,
     logged: LoggedRun,
     metrics: dict[str, float],
+    decision: Decision,
 ) -> dict[str, Any]:
-    """Gate the new version, publish every forecast with the choices, and say so."""
-    decision = _gate(outcomes, logged.version, metrics)
+    """Publish every forecast with the choices, and say what the gate decided."""
     forecasts = [*refreshed, *(o.forecast for o in outcomes)]
     choices = kept | {o.series_id: stored(o) for o in outcomes}
     published = publish_forecasts(forecasts, choices, manifest, logged.version)
@@ -238,23 +244,25 @@ def _collect(futures: list[tuple[str, PrefectFuture[Any]]]) -> tuple[list[Any], 
     return results, failures
 
 
-def _champion_models() -> list[str]:
-    """Every model the champion's policy uses, at any step (none before the first)."""
+def _champion() -> tuple[str, WorkloadPolicy] | None:
+    """The champion's version and policy (None before the first)."""
     registry = Registry(get_settings())
     champion = registry.alias_version(WORKLOAD.name, CHAMPION)
     if champion is None:
-        return []
-    policy = registry.workload_policy(champion.version)
-    return [name for method in policy.methods for name in method.members]
+        return None
+    return champion.version, registry.workload_policy(champion.version)
 
 
-def _gate(outcomes: list[SeriesOutcome], version: str, metrics: dict[str, float]) -> Any:
+def _gate(
+    outcomes: list[SeriesOutcome],
+    version: str,
+    metrics: dict[str, float],
+    champion: tuple[str, WorkloadPolicy] | None,
+) -> Decision:
     """The gate on the same backtest: the champion's policy scored on these series' origins."""
-    registry = Registry(get_settings())
-    champion = registry.alias_version(WORKLOAD.name, CHAMPION)
     incumbent = None
-    if champion is not None and champion.version != version:
-        policy = registry.workload_policy(champion.version)
+    if champion is not None and champion[0] != version:
+        policy = champion[1]
         scores = [members_score(o.backtest, policy.method_for(o.step).members) for o in outcomes]
         incumbent = {"mase": float(np.nanmean(scores))} if np.isfinite(scores).any() else None
     decision = decide(WORKLOAD.gate, metrics, incumbent)
@@ -262,7 +270,7 @@ def _gate(outcomes: list[SeriesOutcome], version: str, metrics: dict[str, float]
     publish_decision(
         WORKLOAD.name,
         version,
-        champion.version if champion else None,
+        champion[0] if champion else None,
         decision,
         {"mase": metrics["mase"]},
         incumbent,

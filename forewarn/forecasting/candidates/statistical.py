@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from typing import Any
 
 import numpy as np
@@ -15,8 +16,9 @@ class _StatsForecastCandidate(LocalCandidate):
     """Fit a statsforecast model on the history divided by its mean absolute value (Theta's
     optimiser took 5x longer on values in the 100,000s), native intervals from the model."""
 
+    @abstractmethod
     def model(self, history: History) -> Any:
-        raise NotImplementedError
+        """The statsforecast model for this history (its season decided here)."""
 
     def forecast_one(self, history: History, horizon: int) -> Forecast:
         scale = float(np.abs(history.values).mean()) or 1.0
